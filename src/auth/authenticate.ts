@@ -1,0 +1,59 @@
+import { db } from '../db/client.ts';
+import { forbidden, unauthenticated } from '../errors.ts';
+import { looksLikeJwt, type PersonScope, peekClaims, personScopes, verifyPersonToken } from './person-token.ts';
+import type { Principal } from './principal.ts';
+import { hashSecret } from './secrets.ts';
+
+/** The bearer credential of a request, or null when there is none. */
+export function bearerCredential(headers: Headers): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
+  return match?.[1] ?? null;
+}
+
+/**
+ * Resolves a credential to a principal, or throws UNAUTHENTICATED. Checked against the database on every
+ * request, so a revoked key or a deleted/deactivated person's token stops working at once, on every instance.
+ */
+export async function authenticateCredential(credential: string | null): Promise<Principal> {
+  if (!credential) throw unauthenticated('Missing credential: send "Authorization: Bearer <API key or person token>".');
+  const credentialHash = hashSecret(credential);
+  if (looksLikeJwt(credential)) return authenticatePersonToken(credential, credentialHash);
+
+  const key = await db.apiKey.findUnique({
+    where: { keyHash: credentialHash },
+    select: { orgId: true, revokedAt: true },
+  });
+  if (!key || key.revokedAt) throw unauthenticated('Unknown or revoked API key.');
+  return { kind: 'org', orgId: key.orgId, credential: credentialHash };
+}
+
+async function authenticatePersonToken(token: string, credentialHash: string): Promise<Principal> {
+  const orgId = peekClaims(token)?.org;
+  if (typeof orgId !== 'string') throw unauthenticated('Malformed person token.');
+  const org = await db.organization.findUnique({ where: { id: orgId }, select: { tokenSecret: true } });
+  if (!org) throw unauthenticated('Invalid person token.');
+  const claims = verifyPersonToken(token, tokenSecret(org.tokenSecret));
+  if (!claims) throw unauthenticated('Invalid or expired person token.');
+  const person = await db.person.findUnique({
+    where: { orgId_id: { orgId, id: claims.sub } },
+    select: { active: true },
+  });
+  if (!person?.active) throw unauthenticated('The person of this token is deleted or inactive.');
+  const scopes = new Set(
+    claims.scope.split(' ').filter((s): s is PersonScope => (personScopes as readonly string[]).includes(s)),
+  );
+  return { kind: 'person', orgId, personId: claims.sub, scopes, credential: credentialHash };
+}
+
+/** ATTRQL_TOKEN_SECRET when set, else the organization's own generated secret. */
+export function tokenSecret(orgSecret: string): string {
+  return process.env.ATTRQL_TOKEN_SECRET || orgSecret;
+}
+
+/** `X-Org-Id` (alias `SlashID-OrgID`), when present, must name the credential's organization. */
+export function checkOrgHeader(headers: Headers, principal: Principal): void {
+  const claimed = headers.get('x-org-id') ?? headers.get('slashid-orgid');
+  if (claimed !== null && claimed !== principal.orgId) {
+    throw forbidden('The X-Org-Id header names another organization than the credential.');
+  }
+}

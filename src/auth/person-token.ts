@@ -1,0 +1,60 @@
+import { createHmac } from 'node:crypto';
+import { safeEqual } from './secrets.ts';
+
+/** The scopes a person token may carry. */
+export const personScopes = ['user:attributes:read', 'user:attributes:write'] as const;
+export type PersonScope = (typeof personScopes)[number];
+
+export interface PersonTokenClaims {
+  sub: string;
+  org: string;
+  scope: string;
+  iat: number;
+  exp: number;
+}
+
+const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+
+/** Signs a compact HS256 JWT. */
+export function signPersonToken(claims: PersonTokenClaims, secret: string): string {
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+export function looksLikeJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+/** The claims of a token, unverified: only to find whose secret verifies it. */
+export function peekClaims(token: string): Partial<PersonTokenClaims> | null {
+  const parts = token.split('.');
+  try {
+    const headerJson = JSON.parse(Buffer.from(parts[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    if (headerJson.alg !== 'HS256') return null;
+    const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return claims && typeof claims === 'object' ? (claims as Partial<PersonTokenClaims>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The verified claims of a token, or null when the signature, shape or expiry is wrong. */
+export function verifyPersonToken(token: string, secret: string, now = Date.now()): PersonTokenClaims | null {
+  const [headerPart, payloadPart, signature] = token.split('.');
+  if (!headerPart || !payloadPart || !signature) return null;
+  const expected = createHmac('sha256', secret).update(`${headerPart}.${payloadPart}`).digest('base64url');
+  if (!safeEqual(signature, expected)) return null;
+  const claims = peekClaims(token);
+  if (
+    !claims ||
+    typeof claims.sub !== 'string' ||
+    typeof claims.org !== 'string' ||
+    typeof claims.scope !== 'string' ||
+    typeof claims.exp !== 'number'
+  ) {
+    return null;
+  }
+  if (claims.exp * 1000 <= now) return null;
+  return claims as PersonTokenClaims;
+}

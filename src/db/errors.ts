@@ -1,0 +1,53 @@
+/** Classifies database failures, whichever layer (driver, adapter, Prisma) reports them. */
+
+const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const unavailableKinds = new Set([
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'SocketTimeout',
+  'ConnectionClosed',
+  'TooManyConnections',
+  'TransactionWriteConflict',
+  'TlsConnectionError',
+  'AuthenticationFailed',
+]);
+const unavailableMessage =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection timeout|timeout exceeded|Query read timeout|SQLITE_BUSY|database is locked|canceling statement due to statement timeout|the database system is (shutting down|starting up)|terminating connection|Can't reach database|Unable to start a transaction/i;
+
+function* causes(error: unknown): Generator<Record<string, unknown>> {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth += 1) {
+    const record = current as Record<string, unknown>;
+    yield record;
+    const meta = record.meta as Record<string, unknown> | undefined;
+    current = record.cause ?? meta?.driverAdapterError ?? record.originalError;
+  }
+}
+
+/** The database could not be reached or did not answer in time: the request may be retried. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const cause of causes(error)) {
+    if (typeof cause.code === 'string' && unavailableCodes.has(cause.code)) return true;
+    if (typeof cause.kind === 'string' && unavailableKinds.has(cause.kind)) return true;
+    if (cause.kind === 'postgres' && cause.code === '57014') return true; // statement timeout
+    if (typeof cause.message === 'string' && unavailableMessage.test(cause.message)) return true;
+    if (typeof cause.originalMessage === 'string' && unavailableMessage.test(cause.originalMessage)) return true;
+  }
+  return false;
+}
+
+/** A unique constraint was violated (P2002 or the adapter's UniqueConstraintViolation). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (const cause of causes(error)) {
+    if (cause.code === 'P2002' || cause.kind === 'UniqueConstraintViolation') return true;
+  }
+  return false;
+}
+
+/** A row the write depends on is gone (P2025), or a foreign key points nowhere (P2003). */
+export function isMissingRow(error: unknown): boolean {
+  for (const cause of causes(error)) {
+    if (cause.code === 'P2025' || cause.code === 'P2003' || cause.kind === 'ForeignKeyConstraintViolation') return true;
+  }
+  return false;
+}

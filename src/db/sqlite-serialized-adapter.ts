@@ -1,0 +1,96 @@
+import type {
+  IsolationLevel,
+  SqlDriverAdapter,
+  SqlQuery,
+  SqlResultSet,
+  Transaction,
+} from '@prisma/driver-adapter-utils';
+import { Mutex } from './mutex.ts';
+
+/**
+ * Wraps Prisma's better-sqlite3 adapter, which shares one connection between transactions and plain queries:
+ * a query issued while another request's transaction is open would run inside it (and vanish on its rollback).
+ * Here every statement and every transaction takes one lock, so they never interleave on the connection.
+ *
+ * Transactions open with BEGIN IMMEDIATE: they take SQLite's write lock up front (waiting on the busy timeout),
+ * so a read-then-write transaction cannot fail with SQLITE_BUSY when another process writes the same file.
+ */
+export class SerializedSqliteAdapter implements SqlDriverAdapter {
+  readonly provider: SqlDriverAdapter['provider'];
+  readonly adapterName: string;
+  private readonly lock = new Mutex();
+
+  constructor(private readonly inner: SqlDriverAdapter) {
+    this.provider = inner.provider;
+    this.adapterName = inner.adapterName;
+  }
+
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    const release = await this.lock.acquire();
+    try {
+      return await this.inner.queryRaw(query);
+    } finally {
+      release();
+    }
+  }
+
+  async executeRaw(query: SqlQuery): Promise<number> {
+    const release = await this.lock.acquire();
+    try {
+      return await this.inner.executeRaw(query);
+    } finally {
+      release();
+    }
+  }
+
+  async executeScript(script: string): Promise<void> {
+    const release = await this.lock.acquire();
+    try {
+      await this.inner.executeScript(script);
+    } finally {
+      release();
+    }
+  }
+
+  async startTransaction(_isolationLevel?: IsolationLevel): Promise<Transaction> {
+    const release = await this.lock.acquire();
+    try {
+      await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', args: [], argTypes: [] });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const inner = this.inner;
+    let open = true;
+    const end = () => {
+      if (open) {
+        open = false;
+        release();
+      }
+    };
+    // Prisma sends COMMIT / ROLLBACK itself (usePhantomQuery: false); commit() and rollback() only free the lock.
+    return {
+      provider: this.provider,
+      adapterName: this.adapterName,
+      options: { usePhantomQuery: false },
+      queryRaw: (query) => inner.queryRaw(query),
+      executeRaw: (query) => inner.executeRaw(query),
+      commit: async () => end(),
+      rollback: async () => end(),
+      createSavepoint: async (name) =>
+        void (await inner.executeRaw({ sql: `SAVEPOINT ${name}`, args: [], argTypes: [] })),
+      rollbackToSavepoint: async (name) =>
+        void (await inner.executeRaw({ sql: `ROLLBACK TO ${name}`, args: [], argTypes: [] })),
+      releaseSavepoint: async (name) =>
+        void (await inner.executeRaw({ sql: `RELEASE SAVEPOINT ${name}`, args: [], argTypes: [] })),
+    };
+  }
+
+  getConnectionInfo() {
+    return this.inner.getConnectionInfo?.() ?? { supportsRelationJoins: false };
+  }
+
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
+}

@@ -1,0 +1,11 @@
+import { db, type Tx } from './client.ts';
+import { databaseTimeoutMs } from './config.ts';
+
+/**
+ * Runs `fn` in one database transaction: everything it writes lands together or not at all. On SQLite the
+ * transaction holds the write lock from its first statement (see sqlite-serialized-adapter.ts); on
+ * PostgreSQL, writers of the same person serialize on the person's row, which every write updates first.
+ */
+export function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(fn, { maxWait: databaseTimeoutMs, timeout: databaseTimeoutMs * 2 });
+}

@@ -1,0 +1,41 @@
+import { type DocumentNode, getOperationAST, Kind } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { authenticateCredential, bearerCredential, checkOrgHeader } from '../auth/authenticate.ts';
+import { consumeRateLimit } from '../auth/rate-limit.ts';
+import type { Context } from '../context.ts';
+import { AppError } from '../errors.ts';
+
+/** True when every root field of the operation is __schema, __type or __typename. */
+export function isIntrospectionOnly(document: DocumentNode, operationName?: string | null): boolean {
+  const operation = getOperationAST(document, operationName);
+  return (
+    operation != null &&
+    operation.operation === 'query' &&
+    operation.selectionSet.selections.every(
+      (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith('__'),
+    )
+  );
+}
+
+/**
+ * Before any resolver runs: resolves the credential to a principal (401 when missing or bad), checks the
+ * X-Org-Id header and counts the operation against the rate limit (429). Introspection needs no credential
+ * while GraphiQL is on, so the GraphiQL page can load the schema.
+ */
+export function authPlugin(options: { openIntrospection: boolean }): Plugin<Context> {
+  return {
+    async onExecute({ args }) {
+      const ctx = args.contextValue as Context;
+      if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
+      try {
+        const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
+        checkOrgHeader(ctx.request.headers, principal);
+        await consumeRateLimit(principal.credential);
+        ctx.principal = principal;
+      } catch (error) {
+        if (error instanceof AppError) throw error.toGraphQLError(true);
+        throw error;
+      }
+    },
+  };
+}

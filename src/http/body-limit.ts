@@ -1,0 +1,55 @@
+import type { Plugin } from 'graphql-yoga';
+import { AppError } from '../errors.ts';
+
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+export function maxBodyBytes(): number {
+  const raw = process.env.ATTRQL_MAX_BODY_BYTES;
+  const value = raw ? Number(raw) : defaultMaxBodyBytes;
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`ATTRQL_MAX_BODY_BYTES must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+const tooLarge = (limit: number) =>
+  new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`).toGraphQLError(true);
+
+/** Reads a body, giving up as soon as it passes `limit` bytes (whatever Content-Length claimed). */
+export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  if (!reader) return new Uint8Array();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Refuses request bodies over ATTRQL_MAX_BODY_BYTES with 413 PAYLOAD_TOO_LARGE, before parsing them. */
+export function bodyLimitPlugin(limit: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (request.method !== 'POST' || !requestParser) return;
+      setRequestParser(async (incoming) => {
+        const body = await readBodyWithin(incoming, limit);
+        return requestParser(
+          new Request(incoming.url, {
+            method: 'POST',
+            headers: incoming.headers,
+            body: body as Uint8Array<ArrayBuffer>,
+          }),
+        );
+      });
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Plugin } from 'graphql-yoga';
+import { db } from '../db/client.ts';
+import { databaseTimeoutMs } from '../db/config.ts';
+
+/** True when the database answers a trivial query within the timeout. */
+export async function databaseAnswers(): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), databaseTimeoutMs);
+  });
+  try {
+    const ping = db.$queryRaw`SELECT 1`.then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** GET /health: 200 {"status":"ok"} when the database answers, else 503. */
+export function healthPlugin(): Plugin {
+  return {
+    async onRequest({ url, request, endResponse, fetchAPI }) {
+      if (url.pathname !== '/health' || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+      const ok = await databaseAnswers();
+      const body = ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database' };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: ok ? 200 : 503,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { createGraphQLError } from '@graphql-tools/utils';
+import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { AppError, serviceUnavailable } from '../errors.ts';
+import { log } from '../log.ts';
+
+/** The original error behind GraphQL's wrappers. */
+function originalOf(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}
+
+/** Keeps the location and path of the field that failed. */
+function atSameField(error: unknown, replacement: GraphQLError): GraphQLError {
+  if (!(error instanceof GraphQLError)) return replacement;
+  return createGraphQLError(replacement.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: replacement.extensions,
+  });
+}
+
+/**
+ * Turns every failure into the contract's error shape: expected failures (AppError) keep their code and
+ * message, GraphQL's own errors stay as they are, an unreachable database is SERVICE_UNAVAILABLE, and
+ * anything else is logged and answered with "Unexpected error." and no internals.
+ */
+export function maskError(error: unknown): Error {
+  const original = originalOf(error);
+  if (original instanceof AppError) return atSameField(error, original.toGraphQLError());
+  if (original instanceof GraphQLError) return original;
+  if (isDatabaseUnavailable(original)) {
+    log('database unavailable', { error: original instanceof Error ? original.message : String(original) });
+    return atSameField(error, serviceUnavailable().toGraphQLError());
+  }
+  log('unexpected error', {
+    error: original instanceof Error ? (original.stack ?? original.message) : String(original),
+  });
+  return atSameField(error, new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+}

@@ -1,0 +1,7 @@
+import type { Person } from '../../db/client.ts';
+import { builder } from '../builder.ts';
+import { PersonRef } from './person-type.ts';
+
+export const PersonPayload = builder.objectRef<{ person: Person }>('PersonPayload').implement({
+  fields: (t) => ({ person: t.field({ type: PersonRef, resolve: (payload) => payload.person }) }),
+});

@@ -1,0 +1,43 @@
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { createYoga } from 'graphql-yoga';
+import { type Context, createContext } from './context.ts';
+import { authPlugin } from './http/auth-plugin.ts';
+import { bodyLimitPlugin, maxBodyBytes } from './http/body-limit.ts';
+import { graphiqlDefaults } from './http/graphiql.ts';
+import { healthPlugin } from './http/health.ts';
+import { maskError } from './http/mask-error.ts';
+import { schema } from './schema/index.ts';
+
+/** GraphiQL is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
+export function graphiqlEnabled(): boolean {
+  if (process.env.ATTRQL_GRAPHIQL !== undefined) return process.env.ATTRQL_GRAPHIQL !== 'false';
+  return process.env.NODE_ENV !== 'production';
+}
+
+export function createServer() {
+  const graphiql = graphiqlEnabled();
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: createContext,
+    graphqlEndpoint: '/graphql',
+    // Yoga's own liveness endpoint would answer /health without asking the database; ours does ask.
+    healthCheckEndpoint: '/.yoga-health',
+    graphiql: graphiql ? graphiqlDefaults : false,
+    landingPage: false,
+    batching: false,
+    maskedErrors: { maskError },
+    logging: false,
+    plugins: [
+      healthPlugin(),
+      bodyLimitPlugin(maxBodyBytes()),
+      maxDepthPlugin({ n: 10, exposeLimits: true }),
+      maxAliasesPlugin({ n: 20, exposeLimits: true }),
+      maxTokensPlugin({ n: 2000, exposeLimits: true }),
+      authPlugin({ openIntrospection: graphiql }),
+    ],
+  });
+}
+
+export const yoga = createServer();
