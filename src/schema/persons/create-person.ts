@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { createPerson } from '../../domain/persons/create-person.ts';
@@ -7,11 +8,13 @@ import { PersonType, Region } from './person-type.ts';
 
 const CreatePersonInput = builder.inputType('CreatePersonInput', {
   fields: (t) => ({
-    id: t.id({ description: 'Generated (UUID v4) when omitted.', validate: personIdSchema }),
+    id: t.id({ description: 'Generated (UUID v4) when omitted.' }),
     active: t.boolean({ defaultValue: true }),
     personType: t.field({ type: PersonType, defaultValue: 'REGULAR' }),
     region: t.field({ type: Region, defaultValue: 'US_IOWA' }),
   }),
+  // One schema for the whole input, so every offending field is reported at once.
+  validate: z.looseObject({ id: personIdSchema.nullish() }),
 });
 
 builder.mutationField('createPerson', (t) =>

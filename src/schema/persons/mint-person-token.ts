@@ -7,17 +7,14 @@ import { builder } from '../builder.ts';
 
 const MintPersonTokenInput = builder.inputType('MintPersonTokenInput', {
   fields: (t) => ({
-    personId: t.id({ required: true, validate: personIdSchema }),
-    scopes: t.stringList({
-      required: true,
-      description: 'user:attributes:read and/or user:attributes:write.',
-      validate: z.array(z.enum(personScopes, { message: `must be one of ${personScopes.join(', ')}` })).min(1),
-    }),
-    expiresInSeconds: t.int({
-      defaultValue: 3600,
-      description: '60–86400.',
-      validate: z.number().int().min(60).max(86_400),
-    }),
+    personId: t.id({ required: true }),
+    scopes: t.stringList({ required: true, description: 'user:attributes:read and/or user:attributes:write.' }),
+    expiresInSeconds: t.int({ defaultValue: 3600, description: '60–86400.' }),
+  }),
+  validate: z.looseObject({
+    personId: personIdSchema,
+    scopes: z.array(z.enum(personScopes, { message: `must be one of ${personScopes.join(', ')}` })).min(1),
+    expiresInSeconds: z.number().int().min(60).max(86_400).nullish(),
   }),
 });
 

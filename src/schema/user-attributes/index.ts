@@ -1,0 +1,2 @@
+// Typed user attributes with group precedence (Looker), CONTRACT §7.
+export {};

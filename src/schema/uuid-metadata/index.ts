@@ -1,0 +1,2 @@
+// UUID metadata (PubNub App Context), CONTRACT §6.
+export {};

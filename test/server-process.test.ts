@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './helpers/database.ts';
+import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
+import { newOrg } from './helpers/graphql.ts';
+
+const started: ServerProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((server) => server.stop()));
+});
+
+describe('the attrql process', () => {
+  it('starts two instances at once on a brand-new database: one migrates, both serve', async () => {
+    const database = await createTestDatabase('startup');
+    const [a, b] = await Promise.all([startServerProcess(database.url), startServerProcess(database.url)]);
+    started.push(a, b);
+    const appliedBy = [a, b].filter((server) => server.logs().includes('applied migration'));
+    expect(appliedBy).toHaveLength(1);
+    for (const server of [a, b]) {
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(server.logs()).toContain('serving GraphQL on http://127.0.0.1:');
+    }
+  });
+
+  it('serves GraphiQL with an example operation and the Authorization header explained', async () => {
+    const server = started[0] as ServerProcess;
+    const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('GraphiQL');
+    expect(html).toContain('mintPersonToken');
+    expect(html).toContain('Authorization');
+  });
+
+  it('answers GraphQL over real HTTP with the API key of the shared database', async () => {
+    // The test process and the server share DATABASE_URL only if we create the org in the server's database.
+    const database = await createTestDatabase('http');
+    const server = await startServerProcess(database.url);
+    started.push(server);
+    const previous = process.env.DATABASE_URL;
+    expect(previous).toBeDefined();
+    const anonymous = await httpGql(server.url, '{ person(id: "x") { id } }', {}, '');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // An org of the test's own database is unknown to this server's database.
+    const stranger = await newOrg('stranger');
+    const response = await httpGql(server.url, '{ person(id: "x") { id } }', {}, stranger.apiKey);
+    expect(response.status).toBe(401);
+  });
+});
