@@ -1,2 +1,9 @@
 // Typed user attributes with group precedence (Looker), CONTRACT §7.
-export {};
+import './types.ts';
+import './user-attributes.ts';
+import './create-user-attribute.ts';
+import './update-user-attribute.ts';
+import './group-values.ts';
+import './attribute-values.ts';
+import './set-user-attribute-value.ts';
+import './my-attribute-values.ts';
