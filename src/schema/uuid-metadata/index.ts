@@ -1,2 +1,5 @@
 // UUID metadata (PubNub App Context), CONTRACT §6.
-export {};
+import './uuid-metadata-type.ts';
+import './uuid-metadata-query.ts';
+import './set-uuid-metadata.ts';
+import './remove-uuid-metadata.ts';

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { orgIdOf } from '../../context.ts';
+import { personIdSchema } from '../../domain/ids.ts';
+import { removeUuidMetadata } from '../../domain/uuid-metadata/remove-uuid-metadata.ts';
+import { builder } from '../builder.ts';
+
+const RemoveUuidMetadataInput = builder.inputType('RemoveUuidMetadataInput', {
+  fields: (t) => ({ uuid: t.id({ required: true }) }),
+  validate: z.looseObject({ uuid: personIdSchema }),
+});
+
+const RemoveUuidMetadataPayload = builder.objectRef<{ uuid: string }>('RemoveUuidMetadataPayload').implement({
+  fields: (t) => ({ uuid: t.exposeID('uuid') }),
+});
+
+builder.mutationField('removeUuidMetadata', (t) =>
+  t.field({
+    type: RemoveUuidMetadataPayload,
+    description: 'Clears the metadata of a uuid; the person and its other data stay. NOT_FOUND for an unknown uuid.',
+    args: { input: t.arg({ type: RemoveUuidMetadataInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const uuid = String(input.uuid);
+      await removeUuidMetadata(orgIdOf(ctx), uuid);
+      ctx.loaders.clear();
+      return { uuid };
+    },
+  }),
+);
