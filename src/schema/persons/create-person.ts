@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { createPerson } from '../../domain/persons/create-person.ts';
+import { bucketedAttributesSchema, groupNameSchema, handleSchema, roleRefSchema } from '../../domain/persons/rules.ts';
 import { builder } from '../builder.ts';
+import { HandleType } from './person-fields.ts';
 import { PersonPayload } from './person-payload.ts';
 import { PersonType, Region } from './person-type.ts';
+
+export const HandleInput = builder.inputType('HandleInput', {
+  fields: (t) => ({
+    type: t.field({ type: HandleType, required: true }),
+    value: t.string({ required: true }),
+  }),
+});
 
 const CreatePersonInput = builder.inputType('CreatePersonInput', {
   fields: (t) => ({
@@ -12,17 +21,33 @@ const CreatePersonInput = builder.inputType('CreatePersonInput', {
     active: t.boolean({ defaultValue: true }),
     personType: t.field({ type: PersonType, defaultValue: 'REGULAR' }),
     region: t.field({ type: Region, defaultValue: 'US_IOWA' }),
+    handles: t.field({ type: [HandleInput], description: 'Unique per organization (emails case-insensitively).' }),
+    groups: t.stringList({ description: 'Duplicates are merged.' }),
+    roles: t.stringList({ description: 'Existing roles, bare or "{orgId}/{roleName}".' }),
+    attributes: t.field({ type: 'JSONObject', description: '{ bucketName: { key: value } }; the buckets must exist.' }),
   }),
   // One schema for the whole input, so every offending field is reported at once.
-  validate: z.looseObject({ id: personIdSchema.nullish() }),
+  validate: z.looseObject({
+    id: personIdSchema.nullish(),
+    handles: z.array(handleSchema).nullish(),
+    groups: z.array(groupNameSchema).nullish(),
+    roles: z.array(roleRefSchema).nullish(),
+    attributes: bucketedAttributesSchema.nullish(),
+  }),
 });
 
 builder.mutationField('createPerson', (t) =>
   t.field({
     type: PersonPayload,
     args: { input: t.arg({ type: CreatePersonInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({
-      person: await createPerson(orgIdOf(ctx), { ...input, id: input.id == null ? null : String(input.id) }),
-    }),
+    resolve: async (_root, { input }, ctx) => {
+      const person = await createPerson(orgIdOf(ctx), {
+        ...input,
+        id: input.id == null ? null : String(input.id),
+        attributes: input.attributes as Record<string, Record<string, unknown>> | null | undefined,
+      });
+      ctx.loaders.clear();
+      return { person };
+    },
   }),
 );

@@ -1,4 +1,13 @@
 import './person-type.ts';
+import './person-fields.ts';
 import './person-queries.ts';
+import './persons-query.ts';
 import './create-person.ts';
+import './delete-person.ts';
+import './patch-person.ts';
+import './set-person-groups.ts';
+import './roles.ts';
+import './attribute-buckets.ts';
+import './person-attributes.ts';
+import './update-my-attributes.ts';
 import './mint-person-token.ts';

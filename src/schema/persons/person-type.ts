@@ -6,7 +6,10 @@ export const Region = builder.enumType('Region', {
   values: ['US_IOWA', 'EUROPE_BELGIUM', 'ASIA_JAPAN', 'EUROPE_ENGLAND', 'AUSTRALIA_SYDNEY'] as const,
 });
 
-/** A person row of the caller's organization. Other domains add their fields with builder.objectField. */
+/**
+ * A person row of the caller's organization. Handles, groups, roles and attributes are in person-fields.ts;
+ * other domains add their fields with builder.objectField.
+ */
 export const PersonRef = builder.objectRef<Person>('Person');
 
 PersonRef.implement({

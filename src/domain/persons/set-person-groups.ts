@@ -1,0 +1,16 @@
+import type { Person } from '../../db/client.ts';
+import { transaction } from '../../db/transaction.ts';
+import { touchPerson } from './etag.ts';
+
+/** Replaces the person's groups; duplicates are merged. */
+export async function setPersonGroups(orgId: string, personId: string, groups: readonly string[]): Promise<Person> {
+  const unique = [...new Set(groups)];
+  return transaction(async (tx) => {
+    await touchPerson(tx, orgId, personId);
+    await tx.personGroup.deleteMany({ where: { orgId, personId } });
+    if (unique.length) {
+      await tx.personGroup.createMany({ data: unique.map((groupName) => ({ orgId, personId, groupName })) });
+    }
+    return tx.person.findUniqueOrThrow({ where: { orgId_id: { orgId, id: personId } } });
+  });
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { orgIdOf } from '../../context.ts';
+import { personIdSchema } from '../../domain/ids.ts';
+import { patchPerson } from '../../domain/persons/patch-person.ts';
+import { roleRefSchema } from '../../domain/persons/rules.ts';
+import { builder } from '../builder.ts';
+import { PersonPayload } from './person-payload.ts';
+
+const PatchPersonInput = builder.inputType('PatchPersonInput', {
+  fields: (t) => ({
+    personId: t.id({ required: true }),
+    active: t.boolean(),
+    roles: t.stringList({ description: 'Replaces every role; existing roles, bare or "{orgId}/{roleName}".' }),
+    ifMatch: t.string({ description: 'The eTag you read; PRECONDITION_FAILED when the person changed since.' }),
+  }),
+  validate: z.looseObject({ personId: personIdSchema, roles: z.array(roleRefSchema).nullish() }),
+});
+
+builder.mutationField('patchPerson', (t) =>
+  t.field({
+    type: PersonPayload,
+    description: 'Changes whether the person is active and/or replaces its roles; omitted fields stay unchanged.',
+    args: { input: t.arg({ type: PatchPersonInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const person = await patchPerson(orgIdOf(ctx), String(input.personId), input);
+      ctx.loaders.clear();
+      return { person };
+    },
+  }),
+);

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { orgIdOf } from '../../context.ts';
+import type { Person } from '../../db/client.ts';
+import { personIdSchema } from '../../domain/ids.ts';
+import { deleteAttributes, mergeAttributes, replaceAttributes } from '../../domain/persons/attributes.ts';
+import { attributeNameSchema, bucketAttributesSchema, bucketNameSchema } from '../../domain/persons/rules.ts';
+import { builder, type JsonObject } from '../builder.ts';
+import { PersonRef } from './person-type.ts';
+
+const UpdatePersonAttributesInput = builder.inputType('UpdatePersonAttributesInput', {
+  fields: (t) => ({
+    personId: t.id({ required: true }),
+    bucket: t.string({ required: true }),
+    attributes: t.field({ type: 'JSONObject', required: true, description: '{ key: value }; null stores JSON null.' }),
+    ifMatch: t.string({ description: 'The eTag you read; PRECONDITION_FAILED when the person changed since.' }),
+  }),
+  validate: z.looseObject({ personId: personIdSchema, bucket: bucketNameSchema, attributes: bucketAttributesSchema }),
+});
+
+const DeletePersonAttributesInput = builder.inputType('DeletePersonAttributesInput', {
+  fields: (t) => ({
+    personId: t.id({ required: true }),
+    bucket: t.string({ required: true }),
+    names: t.stringList({ required: true, description: 'Names that are not in the bucket are ignored.' }),
+  }),
+  validate: z.looseObject({ personId: personIdSchema, bucket: bucketNameSchema, names: z.array(attributeNameSchema) }),
+});
+
+const PersonAttributesPayload = builder
+  .objectRef<{ person: Person; attributes: JsonObject }>('PersonAttributesPayload')
+  .implement({
+    fields: (t) => ({
+      person: t.field({ type: PersonRef, resolve: (payload) => payload.person }),
+      attributes: t.field({
+        type: 'JSONObject',
+        description: 'The bucket after the write.',
+        resolve: (payload) => payload.attributes,
+      }),
+    }),
+  });
+
+builder.mutationField('updatePersonAttributes', (t) =>
+  t.field({
+    type: PersonAttributesPayload,
+    description:
+      'Merges: the given keys are set, every other key of the bucket stays. Concurrent merges never lose a key.',
+    args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const result = await mergeAttributes(
+        orgIdOf(ctx),
+        String(input.personId),
+        input.bucket,
+        input.attributes,
+        input.ifMatch,
+      );
+      ctx.loaders.clear();
+      return result;
+    },
+  }),
+);
+
+builder.mutationField('setPersonAttributes', (t) =>
+  t.field({
+    type: PersonAttributesPayload,
+    description: 'Replaces the bucket: afterwards it holds exactly the given keys.',
+    args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const result = await replaceAttributes(
+        orgIdOf(ctx),
+        String(input.personId),
+        input.bucket,
+        input.attributes,
+        input.ifMatch,
+      );
+      ctx.loaders.clear();
+      return result;
+    },
+  }),
+);
+
+builder.mutationField('deletePersonAttributes', (t) =>
+  t.field({
+    type: PersonAttributesPayload,
+    description: 'Removes the named keys from the bucket.',
+    args: { input: t.arg({ type: DeletePersonAttributesInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const result = await deleteAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.names);
+      ctx.loaders.clear();
+      return result;
+    },
+  }),
+);

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { orgIdOf } from '../../context.ts';
+import { personIdSchema } from '../../domain/ids.ts';
+import { groupNameSchema } from '../../domain/persons/rules.ts';
+import { setPersonGroups } from '../../domain/persons/set-person-groups.ts';
+import { builder } from '../builder.ts';
+import { PersonPayload } from './person-payload.ts';
+
+const SetPersonGroupsInput = builder.inputType('SetPersonGroupsInput', {
+  fields: (t) => ({
+    personId: t.id({ required: true }),
+    groups: t.stringList({ required: true, description: 'Replaces every group; duplicates are merged.' }),
+  }),
+  validate: z.looseObject({ personId: personIdSchema, groups: z.array(groupNameSchema) }),
+});
+
+builder.mutationField('setPersonGroups', (t) =>
+  t.field({
+    type: PersonPayload,
+    args: { input: t.arg({ type: SetPersonGroupsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const person = await setPersonGroups(orgIdOf(ctx), String(input.personId), input.groups);
+      ctx.loaders.clear();
+      return { person };
+    },
+  }),
+);
