@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { runAdmin } from './helpers/admin-cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
-import { newOrg } from './helpers/graphql.ts';
 
 const started: ServerProcess[] = [];
 afterAll(async () => {
@@ -33,19 +33,24 @@ describe('the attrql process', () => {
     expect(html).toContain('Authorization');
   });
 
-  it('answers GraphQL over real HTTP with the API key of the shared database', async () => {
-    // The test process and the server share DATABASE_URL only if we create the org in the server's database.
+  it('answers GraphQL over real HTTP with a key the admin CLI created in the same database', async () => {
     const database = await createTestDatabase('http');
     const server = await startServerProcess(database.url);
     started.push(server);
-    const previous = process.env.DATABASE_URL;
-    expect(previous).toBeDefined();
     const anonymous = await httpGql(server.url, '{ person(id: "x") { id } }', {}, '');
     expect(anonymous.status).toBe(401);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    // An org of the test's own database is unknown to this server's database.
-    const stranger = await newOrg('stranger');
-    const response = await httpGql(server.url, '{ person(id: "x") { id } }', {}, stranger.apiKey);
-    expect(response.status).toBe(401);
+
+    // The CLI runs while the server is serving the same database (no migration pending, so no exclusive lock).
+    const cli = await runAdmin(['create-org', '--name', 'http'], database.url);
+    expect(cli.code, cli.stderr).toBe(0);
+    const { apiKey } = JSON.parse(cli.stdout);
+    const created = await httpGql(
+      server.url,
+      'mutation { createPerson(input: { id: "ada" }) { person { id active } } }',
+      {},
+      apiKey,
+    );
+    expect(created).toMatchObject({ status: 200, data: { createPerson: { person: { id: 'ada', active: true } } } });
   });
 });

@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { db, dbConfig } from '../src/db/client.ts';
+import { sqlitePath } from '../src/db/config.ts';
+import { onPostgres } from './helpers/database.ts';
+import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
+
+let org: { orgId: string; apiKey: string };
+beforeAll(async () => {
+  org = await newOrg('errors');
+});
+
+describe('unexpected failures', () => {
+  it('answer INTERNAL_SERVER_ERROR "Unexpected error." without any internals', async () => {
+    // A real fault below the API: the table the resolver reads is gone.
+    await db.$executeRawUnsafe('ALTER TABLE "Person" RENAME TO "PersonMoved"');
+    try {
+      const response = await gql('{ person(id: "ada") { id } }', {}, { auth: org.apiKey });
+      expect(response.status).toBe(200);
+      const error = expectError(response, 'INTERNAL_SERVER_ERROR');
+      expect(error.message).toBe('Unexpected error.');
+      expect(error.path).toEqual(['person']);
+      const text = JSON.stringify(response);
+      for (const leak of ['Person"', 'PersonMoved', 'table', 'SQL', 'prisma', 'stack', ' at ', '.ts']) {
+        expect(text).not.toContain(leak);
+      }
+      expect(Object.keys(error.extensions ?? {})).toEqual(['code']);
+    } finally {
+      await db.$executeRawUnsafe('ALTER TABLE "PersonMoved" RENAME TO "Person"');
+    }
+    expectData(await gql('{ person(id: "ada") { id } }', {}, { auth: org.apiKey }));
+  });
+});
+
+describe('a database that does not answer within 5 s', () => {
+  /** Holds a lock that blocks writes to persons until released, from a connection of its own. */
+  async function blockPersonWrites(): Promise<() => Promise<void>> {
+    if (onPostgres) {
+      const client = new pg.Client({ connectionString: dbConfig.url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE "Person" IN ACCESS EXCLUSIVE MODE');
+      return async () => {
+        await client.query('ROLLBACK');
+        await client.end();
+      };
+    }
+    const sqlite = new Database(sqlitePath(dbConfig));
+    sqlite.exec('BEGIN IMMEDIATE');
+    return async () => {
+      sqlite.exec('ROLLBACK');
+      sqlite.close();
+    };
+  }
+
+  it('answers SERVICE_UNAVAILABLE, changes nothing, and works again once the database answers', async () => {
+    const create = 'mutation { createPerson(input: { id: "slow" }) { person { id } } }';
+    const release = await blockPersonWrites();
+    let response: Awaited<ReturnType<typeof gql>>;
+    const started = Date.now();
+    try {
+      response = await gql(create, {}, { auth: org.apiKey });
+    } finally {
+      await release();
+    }
+    const error = expectError(response, 'SERVICE_UNAVAILABLE');
+    expect(error.message).toMatch(/retry/i);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+    expect(await db.person.count({ where: { orgId: org.orgId, id: 'slow' } })).toBe(0);
+    expectData(await gql(create, {}, { auth: org.apiKey }));
+  }, 30_000);
+});
