@@ -11,7 +11,7 @@ const maxChars = (max: number) =>
 export const nameSchema = z
   .string()
   .refine((name) => codePoints(name) >= 1 && codePoints(name) <= 2048, 'must be 1–2048 characters')
-  .refine((name) => name.trim() !== '', 'must not be whitespace only');
+  .refine((name) => name === '' || name.trim() !== '', 'must not be whitespace only');
 
 export const externalIdSchema = maxChars(2048);
 
