@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import type { UserAttribute } from '../../db/client.ts';
+import { utf8Bytes } from '../../domain/ids.ts';
 import { createUserAttribute } from '../../domain/user-attributes/definitions.ts';
 import {
   attributeLabelSchema,
@@ -8,7 +9,7 @@ import {
   attributeValueSchema,
   domainWhitelistSchema,
 } from '../../domain/user-attributes/rules.ts';
-import { valueProblem } from '../../domain/user-attributes/values.ts';
+import { maxValueBytes, valueProblem } from '../../domain/user-attributes/values.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeRef, UserAttributeTypeEnum } from './types.ts';
 
@@ -33,7 +34,9 @@ const CreateUserAttributeInput = builder.inputType('CreateUserAttributeInput', {
     // The type is in the input, so the default can be checked against it here, with the other fields.
     .superRefine((input, ctx) => {
       const { type, defaultValue } = input as { type?: string; defaultValue?: string | null };
-      const problem = typeof defaultValue === 'string' && type ? valueProblem(type, defaultValue) : null;
+      // An oversized default is reported by its field rule already.
+      const checkable = typeof defaultValue === 'string' && type && utf8Bytes(defaultValue) <= maxValueBytes;
+      const problem = checkable ? valueProblem(type, defaultValue) : null;
       if (problem) ctx.addIssue({ code: 'custom', path: ['defaultValue'], message: problem });
     }),
 });
