@@ -6,7 +6,10 @@ import { expectIssues, getQuery, removeMutation, sendSet, setMetadata } from './
 let org: { orgId: string; apiKey: string };
 let counter = 0;
 /** A fresh, valid uuid per case, so one case's write never satisfies another's. */
-const fresh = () => `v-${(counter += 1)}`;
+const fresh = () => {
+  counter += 1;
+  return `v-${counter}`;
+};
 
 const personCount = (id: string) => db.person.count({ where: { orgId: org.orgId, id } });
 
