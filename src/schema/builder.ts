@@ -2,41 +2,27 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../context.ts';
-import { AppError, badInput, forbidden } from '../errors.ts';
-import StringSafetyPlugin from './string-safety-plugin.ts';
+import { badInput, forbidden } from '../errors.ts';
+import RequestGuardPlugin from './request-guard-plugin.ts';
+import { type AuthScopes, scopesOf } from './scopes.ts';
 
 export type JsonObject = { [key: string]: unknown };
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
-  AuthScopes: {
-    /** An org API key: admin of its organization. */
-    org: boolean;
-    /** A person token with user:attributes:read or user:attributes:write. */
-    personRead: boolean;
-    /** A person token with user:attributes:write. */
-    personWrite: boolean;
-  };
+  AuthScopes: AuthScopes;
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
     JSONObject: { Input: JsonObject; Output: JsonObject };
     DateTime: { Input: Date; Output: Date };
   };
 }>({
-  // Scope checks come first, so a person token learns nothing from validating an admin operation's input.
-  plugins: [ScopeAuthPlugin, StringSafetyPlugin, ValidationPlugin],
+  // RequestGuard first: its checks (credential kind, unsafe strings) run before validation's arg mappers.
+  plugins: [RequestGuardPlugin, ScopeAuthPlugin, ValidationPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
-    authScopes: (ctx) => {
-      const principal = ctx.principal;
-      const scopes = principal?.kind === 'person' ? principal.scopes : new Set<string>();
-      return {
-        org: principal?.kind === 'org',
-        personRead: scopes.has('user:attributes:read') || scopes.has('user:attributes:write'),
-        personWrite: scopes.has('user:attributes:write'),
-      };
-    },
+    authScopes: (ctx) => scopesOf(ctx.principal),
     unauthorizedError: (_parent, ctx) =>
       forbidden(
         ctx.principal?.kind === 'person'
@@ -58,5 +44,3 @@ export const builder = new SchemaBuilder<{
 // Every root field is admin-only (org API key) unless it declares otherwise with skipTypeScopes.
 builder.queryType({ authScopes: { org: true } });
 builder.mutationType({ authScopes: { org: true } });
-
-export { AppError };

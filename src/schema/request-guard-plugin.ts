@@ -1,0 +1,55 @@
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
+import type { GraphQLFieldResolver } from 'graphql';
+import type { Context } from '../context.ts';
+import { badInput, forbidden } from '../errors.ts';
+import { findUnsafeStrings } from './input-safety.ts';
+import { type AuthScopes, scopesOf } from './scopes.ts';
+
+type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
+
+/**
+ * Runs before argument validation (Pothos runs validation before scope-auth's checks), so that:
+ * 1. a caller who may not use a root field gets FORBIDDEN whatever its input — a person token must not learn
+ *    anything from an admin operation's validation — using the same scopes scope-auth enforces afterwards;
+ * 2. any string argument value (at any depth, keys included) with U+0000 or a lone surrogate is refused
+ *    before validation or the resolver sees it.
+ */
+class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapArgMappers(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
+    const isRoot = fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation';
+    const options = fieldConfig.pothosOptions as { skipTypeScopes?: boolean; authScopes?: Partial<AuthScopes> };
+    // Root fields need `org` unless they replace the type's scopes with their own (see builder.ts).
+    const required: Partial<AuthScopes> | null = !isRoot
+      ? null
+      : options.skipTypeScopes && typeof options.authScopes === 'object'
+        ? options.authScopes
+        : { org: true };
+    const hasArgs = Object.keys(fieldConfig.args).length > 0;
+    if (!required && !hasArgs) return resolver;
+    return (parent, args, context, info) => {
+      if (required) {
+        const granted = scopesOf((context as Context).principal);
+        const allowed = (Object.keys(required) as (keyof AuthScopes)[]).some(
+          (scope) => required[scope] && granted[scope],
+        );
+        if (!allowed) throw forbidden('This credential cannot use this operation.');
+      }
+      if (hasArgs) {
+        const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, [name]));
+        if (issues.length > 0) throw badInput(issues);
+      }
+      return resolver(parent, args, context, info);
+    };
+  }
+}
+
+const pluginName = 'requestGuard';
+declare global {
+  export namespace PothosSchemaTypes {
+    export interface Plugins<Types extends SchemaTypes> {
+      requestGuard: RequestGuardPlugin<Types>;
+    }
+  }
+}
+SchemaBuilder.registerPlugin(pluginName, RequestGuardPlugin);
+export default pluginName;
