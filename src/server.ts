@@ -8,6 +8,7 @@ import { bodyLimitPlugin, maxBodyBytes } from './http/body-limit.ts';
 import { graphiqlDefaults } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
+import { requestLogPlugin } from './http/request-log.ts';
 import { schema } from './schema/index.ts';
 
 /** GraphiQL is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
@@ -30,6 +31,7 @@ export function createServer() {
     maskedErrors: { maskError },
     logging: false,
     plugins: [
+      requestLogPlugin(),
       healthPlugin(),
       bodyLimitPlugin(maxBodyBytes()),
       maxDepthPlugin({ n: 10, exposeLimits: true }),
