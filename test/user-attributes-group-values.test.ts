@@ -186,4 +186,16 @@ describe('setUserAttributeGroupValues', () => {
     });
     expect(row.value).toBe('hidden-1');
   });
+
+  it('concurrent replacements of one attribute never mix: the result is exactly one of the sets', async () => {
+    const raced = await createAttribute(auth, { name: 'raced' });
+    const sets = Array.from({ length: 8 }, (_, n) =>
+      Array.from({ length: 5 }, (_, i) => ({ group: `set${n}-g${i}`, value: `v${n}-${i}` })),
+    );
+    const responses = await Promise.all(sets.map((values) => set(raced.id, values)));
+    for (const response of responses) expectData(response);
+    const final = pairs(await stored(raced.id));
+    const candidates = sets.map((values) => values.map((entry, i) => [entry.group, entry.value, i + 1]));
+    expect(candidates).toContainEqual(final);
+  });
 });

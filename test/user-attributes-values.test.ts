@@ -118,6 +118,20 @@ describe('setUserAttributeValue', () => {
   });
 });
 
+describe('concurrent writes', () => {
+  it('of one person’s values all land, each attribute ends with one of the values written', async () => {
+    const a1 = await createAttribute(auth, { name: 'race_one' });
+    const a2 = await createAttribute(auth, { name: 'race_two' });
+    await createPersons(auth, ['racer']);
+    const writes = Array.from({ length: 12 }, (_, i) => setValue('racer', i % 2 === 0 ? a1.id : a2.id, `w${i}`));
+    for (const response of await Promise.all(writes)) expectData(response);
+    const values = await valuesOf(auth, 'racer', { fields: ['race_one', 'race_two'] });
+    expect(values.map((v) => v.source)).toEqual(['USER', 'USER']);
+    expect(['w0', 'w2', 'w4', 'w6', 'w8', 'w10']).toContain(values[0]?.value);
+    expect(['w1', 'w3', 'w5', 'w7', 'w9', 'w11']).toContain(values[1]?.value);
+  });
+});
+
 describe('hidden values', () => {
   let secret: AttributeJson;
   beforeAll(async () => {
