@@ -7,12 +7,34 @@ export const graphiqlDefaults = {
 #   an org API key  (npm run --silent admin -- create-org --name acme), or
 #   a person token  (mutation mintPersonToken), for the end-user operations (me, updateMyAttributes, …).
 #
-# Then run these in order:
+# With the org API key, run these in order:
 
 mutation CreateAda {
-  createPerson(input: { id: "ada", region: EUROPE_ENGLAND }) {
-    person { id active region eTag createdAt }
+  createPerson(input: {
+    id: "ada"
+    region: EUROPE_ENGLAND
+    handles: [{ type: EMAIL_ADDRESS, value: "ada@example.com" }]
+    groups: ["engineering"]
+    attributes: { end_user_read_only: { plan: "pro" } }
+  }) {
+    person { id active region handles { type value } groups eTag createdAt }
   }
+}
+
+# Merge: the keys given are set, every other key of the bucket stays.
+mutation MergeAdaAttributes {
+  updatePersonAttributes(input: {
+    personId: "ada"
+    bucket: "end_user_read_write"
+    attributes: { theme: "dark", tos_accepted: true }
+  }) {
+    person { id eTag }
+    attributes
+  }
+}
+
+query Ada {
+  person(id: "ada") { id active personType region groups roles eTag updatedAt attributes }
 }
 
 mutation MintAdaToken {
@@ -22,8 +44,14 @@ mutation MintAdaToken {
   }
 }
 
-query Ada {
-  person(id: "ada") { id active personType region eTag updatedAt }
+# Then put the token in the Authorization header and act as Ada:
+
+query Me {
+  me { id attributes bucket(name: "end_user_read_write") }
+}
+
+mutation UpdateMyAttributes {
+  updateMyAttributes(input: { attributes: { referred: "false" } }) { attributes }
 }
 `,
   headers: JSON.stringify({ Authorization: 'Bearer <your org API key or person token>' }, null, 2),
