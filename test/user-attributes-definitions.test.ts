@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.ts';
-import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
+import { expectData, expectError, type GraphQLResponse, gql, newOrg } from './helpers/graphql.ts';
 import {
   type AttributeJson,
   createAttribute,
@@ -25,7 +25,7 @@ const create = (input: Record<string, unknown>) =>
   gql<{ createUserAttribute: { userAttribute: AttributeJson } }>(createAttributeMutation, { input }, { auth });
 const update = (input: Record<string, unknown>) =>
   gql<{ updateUserAttribute: { userAttribute: AttributeJson } }>(updateAttributeMutation, { input }, { auth });
-const issuePaths = (response: Awaited<ReturnType<typeof create>>) =>
+const issuePaths = (response: GraphQLResponse<unknown>) =>
   (expectError(response, 'BAD_USER_INPUT').extensions?.issues ?? []).map((issue) => issue.path);
 
 describe('createUserAttribute', () => {
