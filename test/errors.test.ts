@@ -33,6 +33,17 @@ describe('unexpected failures', () => {
   });
 });
 
+describe('variables that do not fit their type', () => {
+  it('answer BAD_USER_INPUT naming the variable', async () => {
+    const mint =
+      'mutation M($e: Int) { mintPersonToken(input: { personId: "ada", scopes: ["user:attributes:read"], expiresInSeconds: $e }) { token } }';
+    const response = await gql(mint, { e: 'soon' }, { auth: org.apiKey });
+    const error = expectError(response, 'BAD_USER_INPUT');
+    expect(error.message).toMatch(/^Variable "\$e" got invalid value "soon"/);
+    expect(response.data ?? null).toBeNull();
+  });
+});
+
 describe('a database that does not answer within 5 s', () => {
   /** Holds a lock that blocks writes to persons until released, from a connection of its own. */
   async function blockPersonWrites(): Promise<() => Promise<void>> {
