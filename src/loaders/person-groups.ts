@@ -10,8 +10,9 @@ export const personGroupsLoader = defineLoader(
       const rows = await db.personGroup.findMany({
         where: { orgId: orgIdOf(ctx), personId: { in: [...personIds] } },
         select: { personId: true, groupName: true },
-        orderBy: { groupName: 'asc' },
       });
+      // Sorted here, not in SQL: database collations differ, and both providers must answer alike.
+      rows.sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0));
       const byPerson = new Map<string, string[]>();
       for (const row of rows) {
         const groups = byPerson.get(row.personId) ?? [];
