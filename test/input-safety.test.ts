@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.ts';
+import { yoga } from '../src/server.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
 
 let org: { orgId: string; apiKey: string };
@@ -47,6 +48,42 @@ describe('strings with U+0000 or a lone surrogate', () => {
       ),
     );
     expect(data.createPerson.person.id).toBe('ada-🦊');
+  });
+});
+
+describe('very deep JSON input', () => {
+  const merge =
+    'mutation M($input: UpdatePersonAttributesInput!) { updatePersonAttributes(input: $input) { attributes } }';
+
+  /** The request body as text: JSON.stringify itself cannot nest this deep. */
+  const deepBody = (depth: number, leaf: string) =>
+    `{"query":${JSON.stringify(merge)},"variables":{"input":{"personId":"ada","bucket":"end_user_read_write",` +
+    `"attributes":{"deep":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}}}}`;
+
+  it('is refused as BAD_USER_INPUT, not a stack overflow, and nothing is written', async () => {
+    for (const leaf of ['"fine"', '"nul\\u0000"']) {
+      const response = await yoga.fetch('http://attrql.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${org.apiKey}` },
+        body: deepBody(100_000, leaf),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        errors: { extensions: { code: string; issues: { path: string[] }[] } }[];
+      };
+      expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      expect(body.errors[0]?.extensions.issues[0]?.path.slice(0, 3)).toEqual(['input', 'attributes', 'deep']);
+    }
+    const person = await gql<{ person: { attributes: unknown } }>(
+      '{ person(id: "ada") { attributes } }',
+      {},
+      { auth: org.apiKey },
+    );
+    expect(expectData(person).person.attributes).toEqual({
+      end_user_no_access: {},
+      end_user_read_only: {},
+      end_user_read_write: {},
+    });
   });
 });
 

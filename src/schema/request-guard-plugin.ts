@@ -1,8 +1,8 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
 import type { Context } from '../context.ts';
+import { findUnsafeStrings } from '../domain/strings.ts';
 import { badInput, forbidden } from '../errors.ts';
-import { findUnsafeStrings } from './input-safety.ts';
 import { type AuthScopes, scopesOf } from './scopes.ts';
 
 type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
@@ -35,7 +35,7 @@ class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
         if (!allowed) throw forbidden('This credential cannot use this operation.');
       }
       if (hasArgs) {
-        const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, [name]));
+        const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, name));
         if (issues.length > 0) throw badInput(issues);
       }
       return resolver(parent, args, context, info);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InputIssue } from '../../errors.ts';
-import { unsafeStringReason } from '../../schema/input-safety.ts';
 import { codePoints, utf8Bytes } from '../ids.ts';
+import { unsafeStringReason } from '../strings.ts';
 
 /** CONTRACT §5: the input rules of persons, roles, groups, buckets and attributes. */
 
