@@ -29,8 +29,5 @@ export const attributeValueSchema = stringRules([[withinBytes, `must be at most 
 /** The hidden-value domain whitelist is free text, bounded like a value. */
 export const domainWhitelistSchema = stringRules([[withinBytes, `must be at most ${maxValueBytes} bytes`]]);
 
-/** Group names, as in CONTRACT §5: 2–100 characters, ^[A-Za-z0-9][\w.\-]*[A-Za-z0-9]$. */
-export const groupNameSchema = stringRules([
-  [(name) => codePoints(name) >= 2 && codePoints(name) <= 100, 'must be 2–100 characters'],
-  [(name) => /^[A-Za-z0-9][\w.-]*[A-Za-z0-9]$/.test(name), 'must match ^[A-Za-z0-9][\\w.\\-]*[A-Za-z0-9]$'],
-]);
+/** Group names follow the persons' rule (CONTRACT §5): one definition for both. */
+export { groupNameSchema } from '../persons/rules.ts';
