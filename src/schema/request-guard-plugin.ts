@@ -13,6 +13,8 @@ type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['
  *    anything from an admin operation's validation — using the same scopes scope-auth enforces afterwards;
  * 2. any string argument value (at any depth, keys included) with U+0000 or a lone surrogate is refused
  *    before validation or the resolver sees it.
+ * It also empties the request's DataLoader caches once a mutation has written, so the payload's fields read
+ * what is stored now, not what an earlier field of the same request loaded.
  */
 class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapArgMappers(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
@@ -25,6 +27,7 @@ class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
         ? options.authScopes
         : { org: true };
     const hasArgs = Object.keys(fieldConfig.args).length > 0;
+    const isMutation = fieldConfig.parentType === 'Mutation';
     if (!required && !hasArgs) return resolver;
     return (parent, args, context, info) => {
       if (required) {
@@ -38,7 +41,11 @@ class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
         const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, name));
         if (issues.length > 0) throw badInput(issues);
       }
-      return resolver(parent, args, context, info);
+      if (!isMutation) return resolver(parent, args, context, info);
+      return Promise.resolve(resolver(parent, args, context, info)).then((result) => {
+        (context as Context).loaders.clear();
+        return result;
+      });
     };
   }
 }

@@ -46,7 +46,6 @@ builder.mutationField('createPerson', (t) =>
         id: input.id == null ? null : String(input.id),
         attributes: input.attributes as Record<string, Record<string, unknown>> | null | undefined,
       });
-      ctx.loaders.clear();
       return { person };
     },
   }),

@@ -20,7 +20,6 @@ builder.mutationField('deletePerson', (t) =>
     args: { input: t.arg({ type: DeletePersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const deletedPersonId = await deletePerson(orgIdOf(ctx), String(input.personId));
-      ctx.loaders.clear();
       return { deletedPersonId };
     },
   }),

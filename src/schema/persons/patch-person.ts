@@ -23,7 +23,6 @@ builder.mutationField('patchPerson', (t) =>
     args: { input: t.arg({ type: PatchPersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const person = await patchPerson(orgIdOf(ctx), String(input.personId), input);
-      ctx.loaders.clear();
       return { person };
     },
   }),

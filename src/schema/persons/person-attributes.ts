@@ -45,17 +45,8 @@ builder.mutationField('updatePersonAttributes', (t) =>
     description:
       'Merges: the given keys are set, every other key of the bucket stays. Concurrent merges never lose a key.',
     args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const result = await mergeAttributes(
-        orgIdOf(ctx),
-        String(input.personId),
-        input.bucket,
-        input.attributes,
-        input.ifMatch,
-      );
-      ctx.loaders.clear();
-      return result;
-    },
+    resolve: (_root, { input }, ctx) =>
+      mergeAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
   }),
 );
 
@@ -64,17 +55,8 @@ builder.mutationField('setPersonAttributes', (t) =>
     type: PersonAttributesPayload,
     description: 'Replaces the bucket: afterwards it holds exactly the given keys.',
     args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const result = await replaceAttributes(
-        orgIdOf(ctx),
-        String(input.personId),
-        input.bucket,
-        input.attributes,
-        input.ifMatch,
-      );
-      ctx.loaders.clear();
-      return result;
-    },
+    resolve: (_root, { input }, ctx) =>
+      replaceAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
   }),
 );
 
@@ -83,10 +65,7 @@ builder.mutationField('deletePersonAttributes', (t) =>
     type: PersonAttributesPayload,
     description: 'Removes the named keys from the bucket.',
     args: { input: t.arg({ type: DeletePersonAttributesInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const result = await deleteAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.names);
-      ctx.loaders.clear();
-      return result;
-    },
+    resolve: (_root, { input }, ctx) =>
+      deleteAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.names),
   }),
 );

@@ -20,7 +20,6 @@ builder.mutationField('setPersonGroups', (t) =>
     args: { input: t.arg({ type: SetPersonGroupsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const person = await setPersonGroups(orgIdOf(ctx), String(input.personId), input.groups);
-      ctx.loaders.clear();
       return { person };
     },
   }),

@@ -40,7 +40,6 @@ builder.mutationField('updateMyAttributes', (t) =>
         null,
         true,
       );
-      ctx.loaders.clear();
       return { attributes };
     },
   }),

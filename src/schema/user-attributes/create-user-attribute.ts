@@ -53,7 +53,6 @@ builder.mutationField('createUserAttribute', (t) =>
     args: { input: t.arg({ type: CreateUserAttributeInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const userAttribute = await createUserAttribute(orgIdOf(ctx), input);
-      ctx.loaders.clear();
       return { userAttribute };
     },
   }),

@@ -90,7 +90,6 @@ builder.mutationField('setUserAttributeGroupValues', (t) =>
     args: { input: t.arg({ type: SetUserAttributeGroupValuesInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const result = await setGroupValues(orgIdOf(ctx), String(input.userAttributeId), input.values);
-      ctx.loaders.clear();
       return { values: views(result) };
     },
   }),

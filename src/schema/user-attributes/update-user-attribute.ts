@@ -40,7 +40,6 @@ builder.mutationField('updateUserAttribute', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const { userAttributeId, ...changes } = input;
       const userAttribute = await updateUserAttribute(orgIdOf(ctx), String(userAttributeId), changes);
-      ctx.loaders.clear();
       return { userAttribute };
     },
   }),
@@ -62,7 +61,6 @@ builder.mutationField('deleteUserAttribute', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const id = String(input.userAttributeId);
       await deleteUserAttribute(orgIdOf(ctx), id);
-      ctx.loaders.clear();
       return { deletedUserAttributeId: id };
     },
   }),

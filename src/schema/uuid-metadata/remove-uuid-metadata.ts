@@ -21,7 +21,6 @@ builder.mutationField('removeUuidMetadata', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const uuid = String(input.uuid);
       await removeUuidMetadata(orgIdOf(ctx), uuid);
-      ctx.loaders.clear();
       return { uuid };
     },
   }),

@@ -40,7 +40,6 @@ builder.mutationField('setUuidMetadata', (t) =>
         changes as UuidMetadataChanges,
         ifMatch ?? null,
       );
-      ctx.loaders.clear();
       return { uuidMetadata };
     },
   }),
