@@ -1,6 +1,7 @@
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../src/db/client.ts';
-import { databaseConfig } from '../src/db/config.ts';
+import { databaseConfig, sqlitePath } from '../src/db/config.ts';
 import { migrate, pendingMigrations } from '../src/db/migrate.ts';
 import { loadMigrations } from '../src/db/migrations.ts';
 import { composeSchema } from '../src/db/prisma-schema.ts';
@@ -23,6 +24,12 @@ describe(`migrations (${provider})`, () => {
       expect(await migrate(config)).toEqual(all);
       expect(await pendingMigrations(config, all)).toEqual([]);
       expect(await migrate(config)).toEqual([]);
+      if (!onPostgres) {
+        // Readers never block the writer, and the file survives several processes: WAL, set once, persists.
+        const sqlite = new Database(sqlitePath(config));
+        expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+        sqlite.close();
+      }
     } finally {
       await database.drop();
     }
