@@ -3,7 +3,7 @@
 import { afterAll } from 'vitest';
 import { databaseConfig } from '../src/db/config.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createTestDatabase } from './helpers/database.ts';
+import { createTestDatabase, dropTestDatabases } from './helpers/database.ts';
 
 process.env.ATTRQL_LOG ??= 'silent';
 process.env.ATTRQL_RATE_LIMIT_PER_MINUTE ??= '0';
@@ -15,5 +15,6 @@ await migrate(databaseConfig(database.url));
 afterAll(async () => {
   const { db } = await import('../src/db/client.ts');
   await db.$disconnect();
-  await database.drop();
+  // This file's own database and any other it created (for extra instances, migrations, …).
+  await dropTestDatabases();
 });
