@@ -21,6 +21,11 @@ async function mintToken(personId: string, scopes = ['user:attributes:read', 'us
   return data.mintPersonToken.token;
 }
 
+async function adaCreatedAt() {
+  const ada = await db.person.findUniqueOrThrow({ where: { orgId_id: { orgId: org.orgId, id: 'ada' } } });
+  return ada.createdAt.getTime();
+}
+
 beforeAll(async () => {
   org = await newOrg('acme');
   other = await newOrg('globex');
@@ -68,6 +73,14 @@ describe('organization header', () => {
     expectData(await gql(personQuery, { id: 'ada' }, { auth: org.apiKey, headers: { 'SlashID-OrgID': org.orgId } }));
   });
 
+  it('checks X-Org-Id and SlashID-OrgID each, when both are sent', async () => {
+    const both = (x: string, slashid: string) =>
+      gql(personQuery, { id: 'ada' }, { auth: org.apiKey, headers: { 'x-org-id': x, 'SlashID-OrgID': slashid } });
+    expectData(await both(org.orgId, org.orgId));
+    expectError(await both(org.orgId, other.orgId), 'FORBIDDEN');
+    expectError(await both(other.orgId, org.orgId), 'FORBIDDEN');
+  });
+
   it('answers FORBIDDEN when X-Org-Id (or its alias) names another organization', async () => {
     for (const header of ['x-org-id', 'SlashID-OrgID']) {
       const response = await gql(personQuery, { id: 'ada' }, { auth: org.apiKey, headers: { [header]: other.orgId } });
@@ -108,8 +121,9 @@ describe('person tokens', () => {
     expectError(response, 'UNAUTHENTICATED');
 
     const orgRow = await db.organization.findUniqueOrThrow({ where: { id: org.orgId } });
+    const pct = await adaCreatedAt();
     const otherSecret = signPersonToken(
-      { sub: 'ada', org: org.orgId, scope: 'user:attributes:read', iat: 0, exp: 4_000_000_000 },
+      { sub: 'ada', org: org.orgId, scope: 'user:attributes:read', iat: 0, exp: 4_000_000_000, pct },
       `${orgRow.tokenSecret}x`,
     );
     expectError(await gql('{ me { id } }', {}, { auth: otherSecret }), 'UNAUTHENTICATED');
@@ -119,7 +133,14 @@ describe('person tokens', () => {
     const orgRow = await db.organization.findUniqueOrThrow({ where: { id: org.orgId } });
     const now = Math.floor(Date.now() / 1000);
     const expired = signPersonToken(
-      { sub: 'ada', org: org.orgId, scope: 'user:attributes:read', iat: now - 120, exp: now - 1 },
+      {
+        sub: 'ada',
+        org: org.orgId,
+        scope: 'user:attributes:read',
+        iat: now - 120,
+        exp: now - 1,
+        pct: await adaCreatedAt(),
+      },
       orgRow.tokenSecret,
     );
     const response = await gql('{ me { id } }', {}, { auth: expired });
@@ -142,6 +163,24 @@ describe('person tokens', () => {
     const response = await gql('{ me { id } }', {}, { auth: token });
     expect(response.status).toBe(401);
     expectError(response, 'UNAUTHENTICATED');
+  });
+
+  it('does not work for a new person created under the id of a deleted one', async () => {
+    expectData(await gql(createPerson, { id: 'carol' }, { auth: org.apiKey }));
+    const old = await mintToken('carol');
+    expectData(
+      await gql(
+        'mutation { deletePerson(input: { personId: "carol" }) { deletedPersonId } }',
+        {},
+        { auth: org.apiKey },
+      ),
+    );
+    expectData(await gql(createPerson, { id: 'carol' }, { auth: org.apiKey }));
+    const refused = await gql('{ me { id } }', {}, { auth: old });
+    expect(refused.status).toBe(401);
+    expectError(refused, 'UNAUTHENTICATED');
+    const fresh = await mintToken('carol');
+    expect(expectData(await gql<{ me: { id: string } }>('{ me { id } }', {}, { auth: fresh })).me.id).toBe('carol');
   });
 
   it('refuses a token of one organization presented with another organization’s header', async () => {

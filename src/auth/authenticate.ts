@@ -36,9 +36,11 @@ async function authenticatePersonToken(token: string, credentialHash: string): P
   if (!claims) throw unauthenticated('Invalid or expired person token.');
   const person = await db.person.findUnique({
     where: { orgId_id: { orgId, id: claims.sub } },
-    select: { active: true },
+    select: { active: true, createdAt: true },
   });
-  if (!person?.active) throw unauthenticated('The person of this token is deleted or inactive.');
+  if (!person?.active || person.createdAt.getTime() !== claims.pct) {
+    throw unauthenticated('The person of this token is deleted or inactive.');
+  }
   const scopes = new Set(
     claims.scope.split(' ').filter((s): s is PersonScope => (personScopes as readonly string[]).includes(s)),
   );
@@ -50,10 +52,12 @@ export function tokenSecret(orgSecret: string): string {
   return process.env.ATTRQL_TOKEN_SECRET || orgSecret;
 }
 
-/** `X-Org-Id` (alias `SlashID-OrgID`), when present, must name the credential's organization. */
+/** `X-Org-Id` and its alias `SlashID-OrgID`: each one present must name the credential's organization. */
 export function checkOrgHeader(headers: Headers, principal: Principal): void {
-  const claimed = headers.get('x-org-id') ?? headers.get('slashid-orgid');
-  if (claimed !== null && claimed !== principal.orgId) {
-    throw forbidden('The X-Org-Id header names another organization than the credential.');
+  for (const header of ['x-org-id', 'slashid-orgid']) {
+    const claimed = headers.get(header);
+    if (claimed !== null && claimed !== principal.orgId) {
+      throw forbidden(`The ${header} header names another organization than the credential.`);
+    }
   }
 }

@@ -11,6 +11,11 @@ export interface PersonTokenClaims {
   scope: string;
   iat: number;
   exp: number;
+  /**
+   * When the person was created (ms since the epoch). A person deleted and created again under the same id is
+   * another person: tokens of the earlier one must not work for it.
+   */
+  pct: number;
 }
 
 const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
@@ -51,7 +56,8 @@ export function verifyPersonToken(token: string, secret: string, now = Date.now(
     typeof claims.sub !== 'string' ||
     typeof claims.org !== 'string' ||
     typeof claims.scope !== 'string' ||
-    typeof claims.exp !== 'number'
+    typeof claims.exp !== 'number' ||
+    typeof claims.pct !== 'number'
   ) {
     return null;
   }
