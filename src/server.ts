@@ -11,10 +11,10 @@ import { maskError } from './http/mask-error.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { schema } from './schema/index.ts';
 
-/** GraphiQL is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
+/** GraphiQL (and introspection without a credential) is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
 export function graphiqlEnabled(): boolean {
-  if (process.env.ATTRQL_GRAPHIQL !== undefined) return process.env.ATTRQL_GRAPHIQL !== 'false';
-  return process.env.NODE_ENV !== 'production';
+  if (process.env.NODE_ENV === 'production') return false;
+  return !/^(false|0|no|off)$/i.test(process.env.ATTRQL_GRAPHIQL ?? '');
 }
 
 export function createServer() {

@@ -248,17 +248,29 @@ describe('introspection', () => {
     expect(data.__schema.queryType.name).toBe('Query');
   });
 
-  it('needs a credential when GraphiQL is off', async () => {
-    process.env.ATTRQL_GRAPHIQL = 'false';
-    try {
-      const server = createServer();
-      const response = await gql('{ __schema { queryType { name } } }', {}, { server });
-      expect(response.status).toBe(401);
-      expectError(response, 'UNAUTHENTICATED');
-      const page = await server.fetch('http://attrql.test/graphql', { headers: { accept: 'text/html' } });
-      expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
-    } finally {
-      delete process.env.ATTRQL_GRAPHIQL;
+  it('needs a credential when GraphiQL is off (ATTRQL_GRAPHIQL=false, or NODE_ENV=production whatever it says)', async () => {
+    const settings: Record<string, string>[] = [
+      { ATTRQL_GRAPHIQL: 'false' },
+      { ATTRQL_GRAPHIQL: 'FALSE' },
+      { NODE_ENV: 'production' },
+      { NODE_ENV: 'production', ATTRQL_GRAPHIQL: 'true' },
+    ];
+    for (const setting of settings) {
+      const saved = { NODE_ENV: process.env.NODE_ENV, ATTRQL_GRAPHIQL: process.env.ATTRQL_GRAPHIQL };
+      Object.assign(process.env, setting);
+      try {
+        const server = createServer();
+        const response = await gql('{ __schema { queryType { name } } }', {}, { server });
+        expect(response.status, JSON.stringify(setting)).toBe(401);
+        expectError(response, 'UNAUTHENTICATED');
+        const page = await server.fetch('http://attrql.test/graphql', { headers: { accept: 'text/html' } });
+        expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
+      } finally {
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
     }
   });
 
