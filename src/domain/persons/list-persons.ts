@@ -26,7 +26,8 @@ export const encodeCursor = (person: Person): string =>
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof time === 'number' && Number.isSafeInteger(time) && typeof id === 'string') {
+    // ±8.64e15 ms is the range of a JavaScript Date; beyond it the database would be asked about an invalid date.
+    if (typeof time === 'number' && Number.isSafeInteger(time) && Math.abs(time) <= 8.64e15 && typeof id === 'string') {
       return { createdAt: new Date(time), id };
     }
   } catch {
