@@ -9,6 +9,8 @@ import { graphiqlDefaults } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { requestLogPlugin } from './http/request-log.ts';
+import { requireQueryPlugin } from './http/require-query.ts';
+import { variableIssuesPlugin } from './http/variable-issues.ts';
 import { schema } from './schema/index.ts';
 
 /** GraphiQL (and introspection without a credential) is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
@@ -34,10 +36,12 @@ export function createServer() {
       requestLogPlugin(),
       healthPlugin(),
       bodyLimitPlugin(maxBodyBytes()),
+      requireQueryPlugin(),
       maxDepthPlugin({ n: 10, exposeLimits: true }),
       maxAliasesPlugin({ n: 20, exposeLimits: true }),
       maxTokensPlugin({ n: 2000, exposeLimits: true }),
       authPlugin({ openIntrospection: graphiql }),
+      variableIssuesPlugin(),
     ],
   });
 }

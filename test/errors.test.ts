@@ -34,13 +34,43 @@ describe('unexpected failures', () => {
 });
 
 describe('variables that do not fit their type', () => {
-  it('answer BAD_USER_INPUT naming the variable', async () => {
+  it('answer BAD_USER_INPUT with GraphQL’s message and the issue path rooted at the argument', async () => {
     const mint =
       'mutation M($e: Int) { mintPersonToken(input: { personId: "ada", scopes: ["user:attributes:read"], expiresInSeconds: $e }) { token } }';
     const response = await gql(mint, { e: 'soon' }, { auth: org.apiKey });
     const error = expectError(response, 'BAD_USER_INPUT');
     expect(error.message).toMatch(/^Variable "\$e" got invalid value "soon"/);
+    expect(error.extensions?.issues).toEqual([{ path: ['input', 'expiresInSeconds'], message: expect.any(String) }]);
     expect(response.data ?? null).toBeNull();
+  });
+
+  it('name the field inside an input object variable, a missing one and an unknown one', async () => {
+    const create = 'mutation C($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }';
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ id: 'x', region: 'MARS' }, ['input', 'region']],
+      [
+        {
+          id: 'x',
+          handles: [
+            { type: 'EMAIL_ADDRESS', value: 'a@b.io' },
+            { type: 'FAX', value: '1' },
+          ],
+        },
+        ['input', 'handles', '1', 'type'],
+      ],
+      [{ id: 'x', handles: [{ type: 'USERNAME' }] }, ['input', 'handles', '0', 'value']],
+      [{ id: 'x', nickname: 'y' }, ['input', 'nickname']],
+    ];
+    for (const [input, path] of cases) {
+      const error = expectError(await gql(create, { input }, { auth: org.apiKey }), 'BAD_USER_INPUT');
+      expect(
+        error.extensions?.issues?.map((issue) => issue.path),
+        JSON.stringify(input),
+      ).toEqual([path]);
+    }
+    const renamed = 'query P($who: ID!) { person(id: $who) { id } }';
+    const error = expectError(await gql(renamed, { who: { not: 'an id' } }, { auth: org.apiKey }), 'BAD_USER_INPUT');
+    expect(error.extensions?.issues?.[0]?.path).toEqual(['id']);
   });
 });
 

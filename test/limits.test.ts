@@ -163,9 +163,22 @@ describe('HTTP rules', () => {
     });
   });
 
-  it('refuses a malformed JSON body with 400', async () => {
+  it('refuses a malformed JSON body with 400, without the parser’s own message', async () => {
     const response = await post('{"query": ');
     expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
+  });
+
+  it('refuses a request without a query string with 400', async () => {
+    for (const body of ['{}', '{"query":""}', '{"variables":{}}']) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+    }
+    const get = await yoga.fetch('http://attrql.test/graphql', {
+      headers: { authorization: `Bearer ${org.apiKey}`, accept: 'application/json' },
+    });
+    expect(get.status).toBe(400);
   });
 });
 

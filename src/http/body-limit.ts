@@ -35,6 +35,20 @@ export async function readBodyWithin(request: Request, limit: number): Promise<U
   return Buffer.concat(chunks);
 }
 
+/**
+ * Yoga attaches the JSON parser's own error to a malformed body's 400: clients get the message only. Yoga keeps
+ * the 400 for application/json only while that detail is there (`http.spec`), so the status is pinned too.
+ */
+function withoutParserDetails(error: unknown): unknown {
+  // Changed in place: Yoga recognizes its errors by class, and may load another copy of graphql than ours.
+  const extensions = (error as { extensions?: Record<string, unknown> } | null)?.extensions;
+  if (!extensions || Object.isFrozen(extensions) || extensions.originalError === undefined) return error;
+  delete extensions.originalError;
+  const http = extensions.http as { spec?: boolean } | undefined;
+  if (http) delete http.spec;
+  return error;
+}
+
 /** Refuses request bodies over ATTRQL_MAX_BODY_BYTES with 413 PAYLOAD_TOO_LARGE, before parsing them. */
 export function bodyLimitPlugin(limit: number): Plugin {
   return {
@@ -42,13 +56,17 @@ export function bodyLimitPlugin(limit: number): Plugin {
       if (request.method !== 'POST' || !requestParser) return;
       setRequestParser(async (incoming) => {
         const body = await readBodyWithin(incoming, limit);
-        return requestParser(
-          new Request(incoming.url, {
-            method: 'POST',
-            headers: incoming.headers,
-            body: body as Uint8Array<ArrayBuffer>,
-          }),
-        );
+        try {
+          return await requestParser(
+            new Request(incoming.url, {
+              method: 'POST',
+              headers: incoming.headers,
+              body: body as Uint8Array<ArrayBuffer>,
+            }),
+          );
+        } catch (error) {
+          throw withoutParserDetails(error);
+        }
       });
     },
   };

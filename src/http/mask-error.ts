@@ -33,12 +33,8 @@ export function maskError(error: unknown): Error {
   if (original instanceof AppError) return atSameField(error, original.toGraphQLError());
   if (original instanceof GraphQLError) {
     // GraphQL's own errors stay as they are, outermost message included (it names the variable or field).
-    const outer = error instanceof GraphQLError ? error : original;
-    if (outer.extensions.code === undefined && /^Variable "\$[^"]+" /.test(outer.message)) {
-      // A variable that cannot be coerced to its type is bad input too, as Apollo Server reports it.
-      return createGraphQLError(outer.message, { nodes: outer.nodes, extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    return outer;
+    // (variable-issues.ts gives variables that do not fit their type their code and issues.)
+    return error instanceof GraphQLError ? error : original;
   }
   if (isDatabaseUnavailable(original)) {
     log('database unavailable', { error: original instanceof Error ? original.message : String(original) });
