@@ -199,18 +199,23 @@ describe('updateUserAttribute', () => {
     expect(data.updateUserAttribute.userAttribute.label).toBe('Updatable');
   });
 
-  it('refuses null for fields that cannot be empty', async () => {
-    const response = await update({
-      userAttributeId: attribute.id,
-      label: null,
-      userCanView: null,
-      valueIsHidden: null,
+  it('refuses null for the label, which cannot be empty', async () => {
+    const response = await update({ userAttributeId: attribute.id, label: null, userCanView: null });
+    expect(issuePaths(response)).toEqual([['input', 'label']]);
+  });
+
+  it('clears the flags back to their defaults with an explicit null', async () => {
+    expectData(
+      await update({ userAttributeId: attribute.id, valueIsHidden: true, userCanView: false, userCanEdit: true }),
+    );
+    const data = expectData(
+      await update({ userAttributeId: attribute.id, valueIsHidden: null, userCanView: null, userCanEdit: null }),
+    );
+    expect(data.updateUserAttribute.userAttribute).toMatchObject({
+      valueIsHidden: false,
+      userCanView: true,
+      userCanEdit: false,
     });
-    expect(issuePaths(response)).toEqual([
-      ['input', 'label'],
-      ['input', 'valueIsHidden'],
-      ['input', 'userCanView'],
-    ]);
   });
 
   it('checks the new default against the stored type and writes nothing on failure', async () => {

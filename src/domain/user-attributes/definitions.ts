@@ -97,9 +97,10 @@ export async function updateUserAttribute(
         data: {
           ...(changes.label != null ? { label: changes.label } : {}),
           ...(changes.defaultValue !== undefined ? { defaultValue: changes.defaultValue } : {}),
-          ...(changes.valueIsHidden != null ? { valueIsHidden: changes.valueIsHidden } : {}),
-          ...(changes.userCanView != null ? { userCanView: changes.userCanView } : {}),
-          ...(changes.userCanEdit != null ? { userCanEdit: changes.userCanEdit } : {}),
+          // null clears a flag back to the default it was created with.
+          ...(changes.valueIsHidden !== undefined ? { valueIsHidden: changes.valueIsHidden ?? false } : {}),
+          ...(changes.userCanView !== undefined ? { userCanView: changes.userCanView ?? true } : {}),
+          ...(changes.userCanEdit !== undefined ? { userCanEdit: changes.userCanEdit ?? false } : {}),
           ...(changes.hiddenValueDomainWhitelist !== undefined
             ? { hiddenValueDomainWhitelist: changes.hiddenValueDomainWhitelist }
             : {}),

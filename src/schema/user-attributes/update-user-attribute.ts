@@ -9,11 +9,13 @@ import {
 import { builder } from '../builder.ts';
 import { UserAttributePayload } from './create-user-attribute.ts';
 
-// These fields always have a value: null would clear them, so it is refused (omit a field to keep it).
+// A label always has a value: null would clear it, so it is refused (omit it to keep the current one). The
+// flags have defaults, which is what null clears them back to (see definitions.ts).
 const cannotClear = { error: 'cannot be null (omit it to keep the current value)' };
 
 const UpdateUserAttributeInput = builder.inputType('UpdateUserAttributeInput', {
-  description: 'An omitted field stays unchanged; an explicit null clears it (where it may be null).',
+  description:
+    'An omitted field stays unchanged; an explicit null clears it: nullable fields become null, the flags their defaults (valueIsHidden false, userCanView true, userCanEdit false). The label cannot be cleared.',
   fields: (t) => ({
     userAttributeId: t.id({ required: true }),
     label: t.string(),
@@ -26,9 +28,9 @@ const UpdateUserAttributeInput = builder.inputType('UpdateUserAttributeInput', {
   validate: z.looseObject({
     label: z.string(cannotClear).pipe(attributeLabelSchema).optional(),
     defaultValue: attributeValueSchema.nullish(),
-    valueIsHidden: z.boolean(cannotClear).optional(),
-    userCanView: z.boolean(cannotClear).optional(),
-    userCanEdit: z.boolean(cannotClear).optional(),
+    valueIsHidden: z.boolean().nullish(),
+    userCanView: z.boolean().nullish(),
+    userCanEdit: z.boolean().nullish(),
     hiddenValueDomainWhitelist: domainWhitelistSchema.nullish(),
   }),
 });
