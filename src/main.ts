@@ -1,6 +1,6 @@
 // The attrql process: applies pending migrations, then serves GraphQL over HTTP.
 import { createServer as createHttpServer } from 'node:http';
-import { dbConfig } from './db/client.ts';
+import { db, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { log } from './log.ts';
 import { yoga } from './server.ts';
@@ -18,10 +18,14 @@ server.listen(port, host, () => {
   log(`serving GraphQL on http://${shown}:${port}/graphql`, { health: `http://${shown}:${port}/health` });
 });
 
+// Stop taking requests, let those under way finish (5 s at most), then close the database connections.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log(`received ${signal}, shutting down`);
-    server.close(() => process.exit(0));
+    server.close(() => {
+      void db.$disconnect().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5000).unref();
   });
 }
