@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.ts';
+import { statementCounter } from '../src/db/statement-counter.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
 import {
   createBucketDoc,
@@ -25,6 +26,29 @@ beforeAll(async () => {
 });
 
 describe('createPerson', () => {
+  it('stores attributes of any number of buckets with the same number of statements', async () => {
+    const create = (id: string, attributes: Record<string, Record<string, unknown>>) =>
+      statementCounter.measure(() =>
+        gql(
+          'mutation C($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }',
+          {
+            input: { id, attributes },
+          },
+          { auth: org.apiKey },
+        ),
+      );
+    const one = await create('one-bucket', { end_user_read_write: { a: 1 } });
+    const three = await create('three-buckets', {
+      end_user_read_write: { a: 1, b: 2 },
+      end_user_read_only: { c: 3 },
+      end_user_no_access: { d: [4] },
+    });
+    expect(one.result.errors).toBeUndefined();
+    expect(three.result.errors).toBeUndefined();
+    expect(three.count).toBe(one.count);
+    expect(await db.personAttribute.count({ where: { orgId: org.orgId, personId: 'three-buckets' } })).toBe(4);
+  });
+
   it('applies the defaults and generates a UUID v4 id', async () => {
     const person = await createPerson(org.apiKey);
     expect(person.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -3,7 +3,6 @@ import { db, type Person } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { transaction } from '../../db/transaction.ts';
 import { conflict } from '../../errors.ts';
-import { upsertAttributes } from './attributes.ts';
 import { requireBuckets } from './buckets.ts';
 import { newPersonETag } from './etag.ts';
 import { resolveRoleIds } from './roles.ts';
@@ -61,9 +60,17 @@ export async function createPerson(orgId: string, input: NewPerson): Promise<Per
       if (roleIds.length) {
         await tx.personRole.createMany({ data: roleIds.map((roleId) => ({ orgId, personId: id, roleId })) });
       }
-      for (const [bucket, values] of Object.entries(attributes)) {
-        await upsertAttributes(tx, orgId, id, bucket, values);
-      }
+      // A new person has no attributes yet: every bucket's keys go in with one INSERT.
+      const rows = Object.entries(attributes).flatMap(([bucket, values]) =>
+        Object.entries(values).map(([name, value]) => ({
+          orgId,
+          personId: id,
+          bucket,
+          name,
+          value: JSON.stringify(value),
+        })),
+      );
+      if (rows.length) await tx.personAttribute.createMany({ data: rows });
       return person;
     });
   } catch (error) {
