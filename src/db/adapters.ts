@@ -66,7 +66,11 @@ function countStatements(adapter: SqlDriverAdapter): SqlDriverAdapter {
     queryRaw: counted((query) => adapter.queryRaw(query)),
     executeRaw: counted((query) => adapter.executeRaw(query)),
     executeScript: (script) => adapter.executeScript(script),
-    startTransaction: async (level) => countTransaction(await adapter.startTransaction(level)),
+    // The adapters send BEGIN themselves, past queryRaw/executeRaw: it is counted here.
+    startTransaction: async (level) => {
+      statementCounter.record('BEGIN');
+      return countTransaction(await adapter.startTransaction(level));
+    },
     getConnectionInfo:
       adapter.getConnectionInfo && (() => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: false }),
     dispose: () => adapter.dispose(),
