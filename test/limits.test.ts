@@ -1,8 +1,9 @@
 import { Lexer, Source, TokenKind } from 'graphql';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statementCounter } from '../src/db/statement-counter.ts';
 import { createServer, yoga } from '../src/server.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
+import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 
 let org: { orgId: string; apiKey: string };
 beforeAll(async () => {
@@ -103,8 +104,9 @@ describe('query shape limits (validation errors, no resolver runs)', () => {
     // The schema is shallow, so these fields do not exist: what matters is whether the depth rule fires.
     const ten = await gql(nested(10), {}, { auth: org.apiKey });
     expect(depthError(ten.errors)).toBeUndefined();
-    const eleven = await gql(nested(11), {}, { auth: org.apiKey });
+    const { result: eleven, count } = await statementCounter.measure(() => gql(nested(11), {}, { auth: org.apiKey }));
     expect(depthError(eleven.errors)?.message).toMatch(/10/);
+    expect(count).toBe(0);
   });
 
   const aliased = (count: number) =>
@@ -134,9 +136,12 @@ describe('query shape limits (validation errors, no resolver runs)', () => {
       await gql('mutation { createPerson(input: { id: "tokens" }) { person { id } } }', {}, { auth: org.apiKey }),
     );
     expectData(await gql(withTokens(2000), {}, { auth: org.apiKey }));
-    const response = await gql(withTokens(2001), {}, { auth: org.apiKey });
+    const { result: response, count } = await statementCounter.measure(() =>
+      gql(withTokens(2001), {}, { auth: org.apiKey }),
+    );
     expect(response.data ?? null).toBeNull();
     expect(response.errors?.[0]?.message).toMatch(/token/i);
+    expect(count).toBe(0);
   });
 });
 
@@ -144,8 +149,8 @@ describe('HTTP rules', () => {
   it('refuses a batched (JSON array) body with 400', async () => {
     const response = await post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors: unknown[] };
-    expect(body.errors.length).toBeGreaterThan(0);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('BAD_REQUEST');
   });
 
   it('serves queries over GET and refuses mutations over GET with 405', async () => {
@@ -183,35 +188,66 @@ describe('HTTP rules', () => {
 });
 
 describe('rate limit', () => {
+  const query = '{ person(id: "x") { id } }';
+  const windowMs = 60_000;
+  /** Counts restart at every full minute: start a run only when it can finish inside the current window. */
+  const awayFromWindowEdge = async (needMs: number) => {
+    const left = windowMs - (Date.now() % windowMs);
+    if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  };
+  let other: ServerProcess | undefined;
+
   afterEach(() => {
     process.env.ATTRQL_RATE_LIMIT_PER_MINUTE = '0';
   });
+  afterAll(async () => {
+    await other?.stop();
+  });
 
-  it('refuses the operation after the limit with 429, Retry-After and retryAfterSeconds, shared by instances', async () => {
+  it('refuses the operation after the limit with 429, Retry-After and retryAfterSeconds, shared with another process', async () => {
     const limited = await newOrg('limited');
     const bystander = await newOrg('bystander');
+    // A second attrql process on this file's database: only the database can share the count with it.
+    other = await startServerProcess(process.env.DATABASE_URL as string, { ATTRQL_RATE_LIMIT_PER_MINUTE: '3' });
     process.env.ATTRQL_RATE_LIMIT_PER_MINUTE = '3';
-    const other = createServer(); // a second instance on the same database
-    const query = '{ person(id: "x") { id } }';
+    await awayFromWindowEdge(15_000);
     expectData(await gql(query, {}, { auth: limited.apiKey }));
-    expectData(await gql(query, {}, { auth: limited.apiKey, server: other }));
-    expectData(await gql(query, {}, { auth: limited.apiKey }));
-    const refused = await gql(query, {}, { auth: limited.apiKey, server: other });
-    // A window boundary between the calls would restart the count; that is the only way this can pass late.
+    expect((await httpGql(other.url, query, {}, limited.apiKey)).status).toBe(200);
+    expect((await httpGql(other.url, query, {}, limited.apiKey)).status).toBe(200);
+    const refused = await gql(query, {}, { auth: limited.apiKey });
     expect(refused.status).toBe(429);
     const error = expectError(refused, 'RATE_LIMITED');
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(error.extensions?.retryAfterSeconds).toBe(retryAfter);
+    const refusedThere = await httpGql(other.url, query, {}, limited.apiKey);
+    expect(refusedThere.status).toBe(429);
+    expect(refusedThere.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     // Another credential has its own window.
     expectData(await gql(query, {}, { auth: bystander.apiKey }));
   });
 
+  it('allows 600 operations per minute by default and refuses the 601st', async () => {
+    const busy = await newOrg('default-limit');
+    delete process.env.ATTRQL_RATE_LIMIT_PER_MINUTE;
+    await awayFromWindowEdge(30_000);
+    for (let i = 1; i <= 600; i += 1) {
+      const response = await gql(query, {}, { auth: busy.apiKey });
+      if (response.status !== 200) expect.fail(`operation ${i} got ${response.status}`);
+    }
+    const refused = await gql(query, {}, { auth: busy.apiKey });
+    expect(refused.status).toBe(429);
+    expectError(refused, 'RATE_LIMITED');
+  }, 120_000);
+
   it('is off with ATTRQL_RATE_LIMIT_PER_MINUTE=0', async () => {
     const busy = await newOrg('busy');
+    process.env.ATTRQL_RATE_LIMIT_PER_MINUTE = '1';
+    await awayFromWindowEdge(10_000);
+    expectData(await gql(query, {}, { auth: busy.apiKey }));
+    expect((await gql(query, {}, { auth: busy.apiKey })).status).toBe(429);
     process.env.ATTRQL_RATE_LIMIT_PER_MINUTE = '0';
-    for (let i = 0; i < 5; i += 1)
-      expectData(await gql('{ __typename person(id: "x") { id } }', {}, { auth: busy.apiKey }));
+    for (let i = 0; i < 5; i += 1) expectData(await gql(query, {}, { auth: busy.apiKey }));
   });
 });

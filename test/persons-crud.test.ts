@@ -268,19 +268,26 @@ describe('patchPerson', () => {
     expect(await readPerson(org.apiKey, 'pat3')).toMatchObject({ active: false, eTag: ok.eTag });
   });
 
-  it('lets exactly one of two concurrent writers holding the same eTag win', async () => {
+  it('lets exactly one of ten concurrent writers holding the same eTag win', async () => {
     const person = await createPerson(org.apiKey, { id: 'race' });
+    const roleSets = Array.from({ length: 10 }, (_, i) => [['admin'], ['viewer'], ['editor']][i % 3] as string[]);
     const responses = await Promise.all(
-      ['admin', 'viewer'].map((role) =>
-        gql(patchPersonDoc, { input: { personId: 'race', roles: [role], ifMatch: person.eTag } }, { auth: org.apiKey }),
+      roleSets.map((roles, i) =>
+        gql(
+          patchPersonDoc,
+          { input: { personId: 'race', roles, active: i % 2 === 0, ifMatch: person.eTag } },
+          { auth: org.apiKey },
+        ),
       ),
     );
     const codes = responses.map((response) => response.errors?.[0]?.extensions?.code ?? 'OK').sort();
-    expect(codes).toEqual(['OK', 'PRECONDITION_FAILED']);
+    expect(codes).toEqual(['OK', ...Array(9).fill('PRECONDITION_FAILED')]);
     const winner = responses.find((response) => !response.errors) as unknown as {
       data: { patchPerson: { person: PersonJson } };
     };
-    expect((await readPerson(org.apiKey, 'race'))?.roles).toEqual(winner.data.patchPerson.person.roles);
+    const stored = await readPerson(org.apiKey, 'race');
+    expect(stored?.roles).toEqual(winner.data.patchPerson.person.roles);
+    expect(stored?.active).toBe(winner.data.patchPerson.person.active);
   });
 
   it('answers NOT_FOUND for an unknown person', async () => {

@@ -116,7 +116,8 @@ describe('setUserAttributeGroupValues', () => {
     ]);
     // Beyond Int: GraphQL itself refuses the variable.
     const response = await set(level.id, [{ group: 'big', value: '1', rank: 2_147_483_648 }]);
-    expect(response.errors?.length).toBeGreaterThan(0);
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(issuePaths(response)).toEqual([['input', 'values', '0', 'rank']]);
     expect(pairs(await stored(level.id))).toEqual([['high', '1', 2_147_483_647]]);
   });
 

@@ -257,7 +257,8 @@ describe('custom', () => {
     for (const custom of ['text', 1, [1, 2]]) {
       const uuid = fresh();
       const response = await sendSet(org.apiKey, { uuid, custom });
-      expect(response.errors?.length).toBeGreaterThan(0);
+      expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(response.errors?.[0]?.extensions?.issues?.map((issue) => issue.path)).toEqual([['input', 'custom']]);
       expect(response.data ?? null).toBeNull();
       expect(await personCount(uuid)).toBe(0);
     }
