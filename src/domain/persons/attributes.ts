@@ -63,10 +63,9 @@ async function writeBucket(
     throw forbidden(`End users cannot write the bucket "${bucket}".`);
   }
   return transaction(async (tx) => {
-    await touchPerson(tx, orgId, personId, ifMatch);
+    const person = await touchPerson(tx, orgId, personId, ifMatch);
     await change(tx);
     const attributes = await readBucket(tx, orgId, personId, bucket);
-    const person = await tx.person.findUniqueOrThrow({ where: { orgId_id: { orgId, id: personId } } });
     return { person, attributes };
   });
 }

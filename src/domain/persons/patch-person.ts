@@ -15,16 +15,19 @@ export async function patchPerson(orgId: string, personId: string, patch: Person
   // Roles are checked before the transaction: a bad name fails without touching the person.
   const roleIds = patch.roles ? await resolveRoleIds(orgId, patch.roles, ['input', 'roles']) : null;
   return transaction(async (tx) => {
-    await touchPerson(tx, orgId, personId, patch.ifMatch);
-    if (patch.active != null) {
-      await tx.person.update({ where: { orgId_id: { orgId, id: personId } }, data: { active: patch.active } });
-    }
+    const person = await touchPerson(
+      tx,
+      orgId,
+      personId,
+      patch.ifMatch,
+      patch.active != null ? { active: patch.active } : {},
+    );
     if (roleIds) {
       await tx.personRole.deleteMany({ where: { orgId, personId } });
       if (roleIds.length) {
         await tx.personRole.createMany({ data: roleIds.map((roleId) => ({ orgId, personId, roleId })) });
       }
     }
-    return tx.person.findUniqueOrThrow({ where: { orgId_id: { orgId, id: personId } } });
+    return person;
   });
 }

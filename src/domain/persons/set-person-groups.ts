@@ -6,11 +6,11 @@ import { touchPerson } from './etag.ts';
 export async function setPersonGroups(orgId: string, personId: string, groups: readonly string[]): Promise<Person> {
   const unique = [...new Set(groups)];
   return transaction(async (tx) => {
-    await touchPerson(tx, orgId, personId);
+    const person = await touchPerson(tx, orgId, personId);
     await tx.personGroup.deleteMany({ where: { orgId, personId } });
     if (unique.length) {
       await tx.personGroup.createMany({ data: unique.map((groupName) => ({ orgId, personId, groupName })) });
     }
-    return tx.person.findUniqueOrThrow({ where: { orgId_id: { orgId, id: personId } } });
+    return person;
   });
 }
