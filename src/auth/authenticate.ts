@@ -28,17 +28,18 @@ export async function authenticateCredential(credential: string | null): Promise
 }
 
 async function authenticatePersonToken(token: string, credentialHash: string): Promise<Principal> {
-  const orgId = peekClaims(token)?.org;
-  if (typeof orgId !== 'string') throw unauthenticated('Malformed person token.');
-  const org = await db.organization.findUnique({ where: { id: orgId }, select: { tokenSecret: true } });
-  if (!org) throw unauthenticated('Invalid person token.');
-  const claims = verifyPersonToken(token, tokenSecret(org.tokenSecret));
-  if (!claims) throw unauthenticated('Invalid or expired person token.');
+  const unverified = peekClaims(token);
+  const orgId = unverified?.org;
+  if (typeof orgId !== 'string' || typeof unverified?.sub !== 'string')
+    throw unauthenticated('Malformed person token.');
+  // One read for the person and its organization's secret; nothing of it is used before the signature checks.
   const person = await db.person.findUnique({
-    where: { orgId_id: { orgId, id: claims.sub } },
-    select: { active: true, createdAt: true },
+    where: { orgId_id: { orgId, id: unverified.sub } },
+    select: { active: true, createdAt: true, org: { select: { tokenSecret: true } } },
   });
-  if (!person?.active || person.createdAt.getTime() !== claims.pct) {
+  const claims = person && verifyPersonToken(token, tokenSecret(person.org.tokenSecret));
+  if (!person || !claims) throw unauthenticated('Invalid or expired person token.');
+  if (!person.active || person.createdAt.getTime() !== claims.pct) {
     throw unauthenticated('The person of this token is deleted or inactive.');
   }
   const scopes = new Set(
