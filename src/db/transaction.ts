@@ -9,3 +9,20 @@ import { databaseTimeoutMs } from './config.ts';
 export function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(fn, { maxWait: databaseTimeoutMs, timeout: databaseTimeoutMs * 2 });
 }
+
+/** Thrown inside a transaction to undo everything it did and answer `value` instead. */
+export class RollBack<T> extends Error {
+  constructor(readonly value: T) {
+    super('transaction rolled back on purpose');
+  }
+}
+
+/** `transaction(fn)`, where `fn` may end with `throw new RollBack(value)` when it found nothing to change. */
+export async function transactionOrRollBack<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await transaction(fn);
+  } catch (error) {
+    if (error instanceof RollBack) return error.value as T;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
+import { RollBack, transactionOrRollBack } from '../../db/transaction.ts';
 import { touchPerson } from '../persons/etag.ts';
-import { RollBack, transactionOrRollBack } from './roll-back.ts';
 
 /**
  * Clears a uuid's metadata; the person and the rest of its data stay. NOT_FOUND for an unknown uuid. A uuid

@@ -1,5 +1,6 @@
 import type { Tx, UuidMetadata } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
+import { RollBack, transactionOrRollBack } from '../../db/transaction.ts';
 import { AppError, preconditionFailed } from '../../errors.ts';
 import { newPersonETag, touchPerson } from '../persons/etag.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type UuidMetadataChanges,
   type UuidMetadataContent,
 } from './content.ts';
-import { RollBack, transactionOrRollBack } from './roll-back.ts';
 
 /** The stored row changed between our read and our conditional write (cannot happen under the person lock). */
 class StaleRead extends Error {}
