@@ -1,6 +1,7 @@
 // The attrql process: applies pending migrations, then serves GraphQL over HTTP.
 import { createServer as createHttpServer } from 'node:http';
-import { db, dbConfig } from './db/client.ts';
+import { syncRateLimits } from './auth/rate-limit.ts';
+import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { log } from './log.ts';
 import { yoga } from './server.ts';
@@ -23,7 +24,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     log(`received ${signal}, shutting down`);
     server.close(() => {
-      void db.$disconnect().finally(() => process.exit(0));
+      // Hand this instance's rate-limit counts to the others before the connections go.
+      void syncRateLimits()
+        .then(() => database.close())
+        .finally(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5000).unref();

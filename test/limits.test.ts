@@ -1,5 +1,6 @@
 import { Lexer, Source, TokenKind } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rateLimitSyncMs } from '../src/auth/rate-limit.ts';
 import { statementCounter } from '../src/db/statement-counter.ts';
 import { createServer, yoga } from '../src/server.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
@@ -204,7 +205,10 @@ describe('rate limit', () => {
     await other?.stop();
   });
 
-  it('refuses the operation after the limit with 429, Retry-After and retryAfterSeconds, shared with another process', async () => {
+  /** Each instance shares its counts every rateLimitSyncMs: two syncs later, every instance counts everything. */
+  const afterTwoSyncs = () => new Promise((resolve) => setTimeout(resolve, 2 * rateLimitSyncMs + 150));
+
+  it('refuses the operation after the limit with 429, Retry-After and retryAfterSeconds, counting another process within 1 s', async () => {
     const limited = await newOrg('limited');
     const bystander = await newOrg('bystander');
     // A second attrql process on this file's database: only the database can share the count with it.
@@ -214,6 +218,7 @@ describe('rate limit', () => {
     expectData(await gql(query, {}, { auth: limited.apiKey }));
     expect((await httpGql(other.url, query, {}, limited.apiKey)).status).toBe(200);
     expect((await httpGql(other.url, query, {}, limited.apiKey)).status).toBe(200);
+    await afterTwoSyncs();
     const refused = await gql(query, {}, { auth: limited.apiKey });
     expect(refused.status).toBe(429);
     const error = expectError(refused, 'RATE_LIMITED');
@@ -226,6 +231,28 @@ describe('rate limit', () => {
     expect(refusedThere.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     // Another credential has its own window.
     expectData(await gql(query, {}, { auth: bystander.apiKey }));
+  });
+
+  it('is exact within one instance and overshoots across instances by at most what the other served before a sync', async () => {
+    const limited = await newOrg('overshoot');
+    other ??= await startServerProcess(process.env.DATABASE_URL as string, { ATTRQL_RATE_LIMIT_PER_MINUTE: '3' });
+    process.env.ATTRQL_RATE_LIMIT_PER_MINUTE = '3';
+    await awayFromWindowEdge(15_000);
+    const statuses = async (send: () => Promise<{ status: number }>, times: number) => {
+      const seen: number[] = [];
+      for (let i = 0; i < times; i += 1) seen.push((await send()).status);
+      return seen;
+    };
+    // Here: exactly the limit, then refused at once, with no sync needed.
+    expect(await statuses(() => gql(query, {}, { auth: limited.apiKey }), 4)).toEqual([200, 200, 200, 429]);
+    // There, right away: it may not know yet, but it never serves more than the limit itself.
+    const there = await statuses(() => httpGql(other?.url as string, query, {}, limited.apiKey), 5);
+    expect(there.filter((status) => status === 200).length).toBeLessThanOrEqual(3);
+    expect(there.slice(-2)).toEqual([429, 429]);
+    // Two syncs later, both instances count everything: refused on both.
+    await afterTwoSyncs();
+    expect((await gql(query, {}, { auth: limited.apiKey })).status).toBe(429);
+    expect((await httpGql(other.url, query, {}, limited.apiKey)).status).toBe(429);
   });
 
   it('allows 600 operations per minute by default and refuses the 601st', async () => {

@@ -30,7 +30,7 @@ export function authPlugin(options: { openIntrospection: boolean }): Plugin<Cont
       try {
         const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
         checkOrgHeader(ctx.request.headers, principal);
-        await consumeRateLimit(principal.credential);
+        consumeRateLimit(principal.credential);
         ctx.principal = principal;
       } catch (error) {
         if (error instanceof AppError) throw error.toGraphQLError(true);
