@@ -64,7 +64,7 @@ export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const preconditionFailed = (message = 'The eTag does not match the current version.') =>
   new AppError('PRECONDITION_FAILED', message);
-export const serviceUnavailable = () =>
-  new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; nothing was changed. Retry later.');
+export const serviceUnavailable = (message = 'The database is unavailable; nothing was changed. Retry later.') =>
+  new AppError('SERVICE_UNAVAILABLE', message);
 export const rateLimited = (retryAfterSeconds: number) =>
   new AppError('RATE_LIMITED', `Rate limit exceeded; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });

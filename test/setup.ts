@@ -13,8 +13,8 @@ process.env.DATABASE_URL = database.url;
 await migrate(databaseConfig(database.url));
 
 afterAll(async () => {
-  const { db } = await import('../src/db/client.ts');
-  await db.$disconnect();
+  const { database } = await import('../src/db/client.ts');
+  await database.close();
   // This file's own database and any other it created (for extra instances, migrations, …).
   await dropTestDatabases();
 });

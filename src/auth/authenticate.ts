@@ -1,5 +1,5 @@
-import { db } from '../db/client.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
+import { findApiKey, findTokenPerson } from './credential-lookups.ts';
 import { looksLikeJwt, type PersonScope, peekClaims, personScopes, verifyPersonToken } from './person-token.ts';
 import type { Principal } from './principal.ts';
 import { hashSecret } from './secrets.ts';
@@ -19,11 +19,8 @@ export async function authenticateCredential(credential: string | null): Promise
   const credentialHash = hashSecret(credential);
   if (looksLikeJwt(credential)) return authenticatePersonToken(credential, credentialHash);
 
-  const key = await db.apiKey.findUnique({
-    where: { keyHash: credentialHash },
-    select: { orgId: true, revokedAt: true },
-  });
-  if (!key || key.revokedAt) throw unauthenticated('Unknown or revoked API key.');
+  const key = await findApiKey(credentialHash);
+  if (!key || key.revoked) throw unauthenticated('Unknown or revoked API key.');
   return { kind: 'org', orgId: key.orgId, credential: credentialHash };
 }
 
@@ -33,11 +30,8 @@ async function authenticatePersonToken(token: string, credentialHash: string): P
   if (typeof orgId !== 'string' || typeof unverified?.sub !== 'string')
     throw unauthenticated('Malformed person token.');
   // One read for the person and its organization's secret; nothing of it is used before the signature checks.
-  const person = await db.person.findUnique({
-    where: { orgId_id: { orgId, id: unverified.sub } },
-    select: { active: true, createdAt: true, org: { select: { tokenSecret: true } } },
-  });
-  const claims = person && verifyPersonToken(token, tokenSecret(person.org.tokenSecret));
+  const person = await findTokenPerson(orgId, unverified.sub);
+  const claims = person && verifyPersonToken(token, tokenSecret(person.tokenSecret));
   if (!person || !claims) throw unauthenticated('Invalid or expired person token.');
   if (!person.active || person.createdAt.getTime() !== claims.pct) {
     throw unauthenticated('The person of this token is deleted or inactive.');

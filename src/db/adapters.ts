@@ -1,24 +1,35 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { log } from '../log.ts';
 import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
 import { statementCounter } from './statement-counter.ts';
 
+/** The pool of a PostgreSQL database, shared by Prisma's adapter and the fast path (sql/postgres-client.ts). */
+export function postgresPool(config: DatabaseConfig): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
+    connectionTimeoutMillis: databaseTimeoutMs,
+    statement_timeout: databaseTimeoutMs,
+    query_timeout: databaseTimeoutMs + 500,
+    application_name: 'attrql',
+  });
+  // An idle connection the server closed (restart, failover) must not crash the process; the next query reconnects.
+  pool.on('error', (error) => log('idle database connection lost', { error: error.message }));
+  return pool;
+}
+
 /**
  * The driver adapter factory for a database. Every statement passes through `countStatements`, so tests can
- * assert how many SQL statements a request costs (N+1 is a correctness bug here).
+ * assert how many SQL statements a request costs (N+1 is a correctness bug here). The SQLite adapter is made once
+ * and handed out again on every connect, so the fast path can share its connection and lock.
  */
-export function adapterFactory(config: DatabaseConfig): SqlDriverAdapterFactory {
+export function adapterFactory(config: DatabaseConfig, pool?: pg.Pool): SqlDriverAdapterFactory {
   if (config.provider === 'postgresql') {
-    const factory = new PrismaPg({
-      connectionString: config.url,
-      max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
-      connectionTimeoutMillis: databaseTimeoutMs,
-      statement_timeout: databaseTimeoutMs,
-      query_timeout: databaseTimeoutMs + 500,
-      application_name: 'attrql',
-    });
+    const factory = new PrismaPg(pool ?? postgresPool(config));
     return wrapFactory(factory, (adapter) => countStatements(adapter));
   }
   const factory = new PrismaBetterSqlite3({ url: `file:${sqlitePath(config)}`, timeout: databaseTimeoutMs });
@@ -29,19 +40,43 @@ export function adapterFactory(config: DatabaseConfig): SqlDriverAdapterFactory 
   });
 }
 
+/** The one SQLite adapter of a factory made by `adapterFactory` (connecting it on first use). */
+export async function sqliteAdapterOf(factory: SqlDriverAdapterFactory): Promise<SerializedSqliteAdapter> {
+  const adapter = await factory.connect();
+  const serialized = (adapter as CountedAdapter).inner;
+  if (!(serialized instanceof SerializedSqliteAdapter)) throw new Error('not a SQLite adapter of adapterFactory()');
+  return serialized;
+}
+
 function wrapFactory(
   inner: SqlDriverAdapterFactory,
   wrap: (adapter: SqlDriverAdapter) => SqlDriverAdapter | Promise<SqlDriverAdapter>,
 ): SqlDriverAdapterFactory {
+  let connected: Promise<SqlDriverAdapter> | null = null;
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    connect: async () => wrap(await inner.connect()),
+    connect: () => {
+      connected ??= inner
+        .connect()
+        .then(wrap)
+        .then((adapter) => ({
+          ...adapter,
+          // Prisma connects again after $disconnect: that gets a new connection.
+          dispose: () => {
+            connected = null;
+            return adapter.dispose();
+          },
+        }));
+      return connected;
+    },
   };
 }
 
+type CountedAdapter = SqlDriverAdapter & { inner: SqlDriverAdapter };
+
 /** Counts every statement sent to the database, transactions included. */
-function countStatements(adapter: SqlDriverAdapter): SqlDriverAdapter {
+function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
   const counted =
     <T>(run: (query: SqlQuery) => Promise<T>) =>
     (query: SqlQuery): Promise<T> => {
@@ -61,6 +96,7 @@ function countStatements(adapter: SqlDriverAdapter): SqlDriverAdapter {
     releaseSavepoint: tx.releaseSavepoint && ((name) => tx.releaseSavepoint?.(name) ?? Promise.resolve()),
   });
   return {
+    inner: adapter,
     provider: adapter.provider,
     adapterName: adapter.adapterName,
     queryRaw: counted((query) => adapter.queryRaw(query)),

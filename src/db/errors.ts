@@ -40,6 +40,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   for (const cause of causes(error)) {
     if (cause.code === 'P2002' || cause.kind === 'UniqueConstraintViolation') return true;
+    // The drivers' own codes, from the fast path (sql/): PostgreSQL unique_violation, SQLite's constraint codes.
+    if (
+      cause.code === '23505' ||
+      cause.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+      cause.code === 'SQLITE_CONSTRAINT_UNIQUE'
+    )
+      return true;
   }
   return false;
 }
@@ -48,6 +55,7 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isMissingRow(error: unknown): boolean {
   for (const cause of causes(error)) {
     if (cause.code === 'P2025' || cause.code === 'P2003' || cause.kind === 'ForeignKeyConstraintViolation') return true;
+    if (cause.code === '23503' || cause.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@ import type {
   SqlResultSet,
   Transaction,
 } from '@prisma/driver-adapter-utils';
+import type { Database } from 'better-sqlite3';
 import { Mutex } from './mutex.ts';
 
 /**
@@ -18,11 +19,17 @@ import { Mutex } from './mutex.ts';
 export class SerializedSqliteAdapter implements SqlDriverAdapter {
   readonly provider: SqlDriverAdapter['provider'];
   readonly adapterName: string;
-  private readonly lock = new Mutex();
+  /** Shared with the fast path (sql/sqlite-client.ts), which sends statements on the same connection. */
+  readonly lock = new Mutex();
 
   constructor(private readonly inner: SqlDriverAdapter) {
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
+  }
+
+  /** The better-sqlite3 connection inside Prisma's adapter (its public `client` field, adapter 7.10). */
+  get database(): Database {
+    return (this.inner as unknown as { client: Database }).client;
   }
 
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {

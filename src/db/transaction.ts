@@ -2,9 +2,10 @@ import { db, type Tx } from './client.ts';
 import { databaseTimeoutMs } from './config.ts';
 
 /**
- * Runs `fn` in one database transaction: everything it writes lands together or not at all. On SQLite the
+ * Runs `fn` in one Prisma transaction: everything it writes lands together or not at all. On SQLite the
  * transaction holds the write lock from its first statement (see sqlite-serialized-adapter.ts); on
  * PostgreSQL, writers of the same person serialize on the person's row, which every write updates first.
+ * Hot paths use `sql.transaction` (sql/) instead, which is the same thing without Prisma's engine.
  */
 export function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(fn, { maxWait: databaseTimeoutMs, timeout: databaseTimeoutMs * 2 });
@@ -17,10 +18,10 @@ export class RollBack<T> extends Error {
   }
 }
 
-/** `transaction(fn)`, where `fn` may end with `throw new RollBack(value)` when it found nothing to change. */
-export async function transactionOrRollBack<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+/** Runs a transaction whose function may end with `throw new RollBack(value)` when it found nothing to change. */
+export async function orRollBack<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await transaction(fn);
+    return await run();
   } catch (error) {
     if (error instanceof RollBack) return error.value as T;
     throw error;

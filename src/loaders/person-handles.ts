@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { type Context, orgIdOf } from '../context.ts';
-import { db } from '../db/client.ts';
+import { sql } from '../db/client.ts';
+import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
 
 export interface HandleRow {
@@ -8,19 +9,23 @@ export interface HandleRow {
   value: string;
 }
 
+const handlesOfPersons = perDialect(
+  (d) => `SELECT "personId", "type", "value" FROM "PersonHandle"
+    WHERE "orgId" = $1 AND "personId" ${inList(d, 2)} ORDER BY "type", "value"`,
+);
+
 /** The handles of persons of the caller's organization, by type then value; one query per batch. */
 export const personHandlesLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, HandleRow[]>(async (personIds) => {
-      const rows = await db.personHandle.findMany({
-        where: { orgId: orgIdOf(ctx), personId: { in: [...personIds] } },
-        select: { personId: true, type: true, value: true },
-        orderBy: [{ type: 'asc' }, { value: 'asc' }],
-      });
+      const rows = await sql.all<{ personId: string; type: string; value: string }>(handlesOfPersons, [
+        orgIdOf(ctx),
+        [...personIds],
+      ]);
       const byPerson = new Map<string, HandleRow[]>();
-      for (const { personId, ...handle } of rows) {
+      for (const { personId, type, value } of rows) {
         const handles = byPerson.get(personId) ?? [];
-        handles.push(handle);
+        handles.push({ type, value });
         byPerson.set(personId, handles);
       }
       return personIds.map((id) => byPerson.get(id) ?? []);

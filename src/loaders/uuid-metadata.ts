@@ -1,14 +1,20 @@
 import DataLoader from 'dataloader';
 import { type Context, orgIdOf } from '../context.ts';
-import { db, type UuidMetadata } from '../db/client.ts';
+import { sql, type UuidMetadata } from '../db/client.ts';
+import { uuidMetadataFromRow } from '../db/rows.ts';
+import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
+
+const metadataOfPersons = perDialect(
+  (d) => `SELECT * FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" ${inList(d, 2)}`,
+);
 
 /** UUID metadata of persons of the caller's organization, one query per batch; null when a uuid has none. */
 export const uuidMetadataLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, UuidMetadata | null>(async (personIds) => {
-      const rows = await db.uuidMetadata.findMany({ where: { orgId: orgIdOf(ctx), personId: { in: [...personIds] } } });
-      const byPerson = new Map(rows.map((row) => [row.personId, row]));
+      const rows = await sql.all(metadataOfPersons, [orgIdOf(ctx), [...personIds]]);
+      const byPerson = new Map(rows.map((row) => [row.personId as string, uuidMetadataFromRow(row)]));
       return personIds.map((id) => byPerson.get(id) ?? null);
     }),
 );

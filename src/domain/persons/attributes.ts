@@ -1,9 +1,10 @@
-import { type Person, Prisma, type Tx } from '../../db/client.ts';
-import { transaction } from '../../db/transaction.ts';
-import { forbidden } from '../../errors.ts';
+import { type Person, sql } from '../../db/client.ts';
+import { personColumns, personFromRow } from '../../db/rows.ts';
+import { inList, perDialect, type SqlParam, type SqlRunner } from '../../db/sql/sql-client.ts';
+import { forbidden, notFound } from '../../errors.ts';
 import type { JsonObject } from '../../schema/builder.ts';
 import { requireBucket } from './buckets.ts';
-import { touchPerson } from './etag.ts';
+import { newPersonETag, whyNotTouched } from './etag.ts';
 
 export interface BucketWrite {
   person: Person;
@@ -11,45 +12,61 @@ export interface BucketWrite {
   attributes: JsonObject;
 }
 
-// Keeps each statement well under both databases' bind-parameter limits (5 parameters per row).
-const rowsPerStatement = 500;
+// The rows of a write come as one parameter (a JSON object of name → JSON text; two arrays on PostgreSQL), so
+// one statement text serves any number of keys.
+const upsert = perDialect((d) =>
+  d === 'sqlite'
+    ? `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
+       SELECT $1, $2, $3, key, value FROM json_each($4) WHERE true
+       ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value"`
+    : `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
+       SELECT $1, $2, $3, n, v FROM unnest($4::text[], $5::text[]) AS rows(n, v)
+       ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value"`,
+);
+
+function upsertParams(dialect: string, attributes: Record<string, unknown>): SqlParam[] {
+  const names = Object.keys(attributes);
+  const values = names.map((name) => JSON.stringify(attributes[name]));
+  if (dialect === 'sqlite') return [JSON.stringify(Object.fromEntries(names.map((name, i) => [name, values[i]])))];
+  return [names, values];
+}
 
 /**
- * Sets `attributes` in one bucket with multi-row INSERT … ON CONFLICT DO UPDATE: one row per key, so concurrent
+ * Sets `attributes` in one bucket with one INSERT … ON CONFLICT DO UPDATE: one row per key, so concurrent
  * merges of different keys never overwrite each other, and nothing is read first.
  */
 export async function upsertAttributes(
-  tx: Tx,
+  tx: SqlRunner,
   orgId: string,
   personId: string,
   bucket: string,
   attributes: Record<string, unknown>,
 ): Promise<void> {
-  const rows = Object.entries(attributes).map(([name, value]) => [name, JSON.stringify(value)] as const);
-  for (let start = 0; start < rows.length; start += rowsPerStatement) {
-    const values = rows
-      .slice(start, start + rowsPerStatement)
-      .map(([name, value]) => Prisma.sql`(${orgId}, ${personId}, ${bucket}, ${name}, ${value})`);
-    await tx.$executeRaw`
-      INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
-      VALUES ${Prisma.join(values)}
-      ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value"`;
-  }
+  if (Object.keys(attributes).length === 0) return;
+  await tx.run(upsert, [orgId, personId, bucket, ...upsertParams(tx.dialect, attributes)]);
 }
 
+const bucketRows =
+  'SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3 ORDER BY "name"';
+
 /** One bucket of a person as `{ key: value }`. */
-export async function readBucket(tx: Tx, orgId: string, personId: string, bucket: string): Promise<JsonObject> {
-  const rows = await tx.personAttribute.findMany({
-    where: { orgId, personId, bucket },
-    select: { name: true, value: true },
-    orderBy: { name: 'asc' },
-  });
+export async function readBucket(tx: SqlRunner, orgId: string, personId: string, bucket: string): Promise<JsonObject> {
+  const rows = await tx.all<{ name: string; value: string }>(bucketRows, [orgId, personId, bucket]);
   return Object.fromEntries(rows.map((row) => [row.name, JSON.parse(row.value)]));
 }
 
-type Change = (tx: Tx) => Promise<void>;
+// Touches the person (new eTag, row lock) and reads the bucket's end-user permission in the same statement.
+const touchWithBucket = `UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4
+  WHERE "orgId" = $1 AND "id" = $2 AND (CAST($5 AS TEXT) IS NULL OR "eTag" = $5)
+  RETURNING ${personColumns},
+    (SELECT "endUserPermissions" FROM "AttributeBucket" b WHERE b."orgId" = $1 AND b."name" = $6) AS "bucketPermissions"`;
 
-/** The frame of every bucket write: bucket check, then one transaction that touches the person first. */
+type Change = (tx: SqlRunner) => Promise<void>;
+
+/**
+ * The frame of every bucket write, in one transaction: touch the person and check the bucket in one statement
+ * (an unknown bucket or a forbidden one rolls the touch back), apply the change, read the bucket back.
+ */
 async function writeBucket(
   orgId: string,
   personId: string,
@@ -58,15 +75,26 @@ async function writeBucket(
   change: Change,
   endUser = false,
 ): Promise<BucketWrite> {
-  const found = await requireBucket(orgId, bucket);
-  if (endUser && found.endUserPermissions !== 'READ_WRITE') {
-    throw forbidden(`End users cannot write the bucket "${bucket}".`);
-  }
-  return transaction(async (tx) => {
-    const person = await touchPerson(tx, orgId, personId, ifMatch);
+  return sql.transaction(async (tx) => {
+    const [row] = await tx.all(touchWithBucket, [
+      orgId,
+      personId,
+      newPersonETag(),
+      new Date(),
+      ifMatch ?? null,
+      bucket,
+    ]);
+    if (!row) {
+      await requireBucket(orgId, bucket, tx); // an unknown bucket is reported before an unknown person
+      throw await whyNotTouched(tx, orgId, personId, ifMatch);
+    }
+    if (row.bucketPermissions == null) throw notFound(`Attribute bucket "${bucket}"`);
+    if (endUser && row.bucketPermissions !== 'READ_WRITE') {
+      throw forbidden(`End users cannot write the bucket "${bucket}".`);
+    }
     await change(tx);
     const attributes = await readBucket(tx, orgId, personId, bucket);
-    return { person, attributes };
+    return { person: personFromRow(row), attributes };
   });
 }
 
@@ -89,6 +117,8 @@ export function mergeAttributes(
   );
 }
 
+const clearBucket = 'DELETE FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3';
+
 /** Replace: afterwards the bucket holds exactly the given keys. */
 export function replaceAttributes(
   orgId: string,
@@ -99,10 +129,15 @@ export function replaceAttributes(
 ): Promise<BucketWrite> {
   return writeBucket(orgId, personId, bucket, ifMatch, async (tx) => {
     // Both statements run under the person's lock, so no merge can slip in between them.
-    await tx.personAttribute.deleteMany({ where: { orgId, personId, bucket } });
+    await tx.run(clearBucket, [orgId, personId, bucket]);
     await upsertAttributes(tx, orgId, personId, bucket, attributes);
   });
 }
+
+const deleteNames = perDialect(
+  (d) =>
+    `DELETE FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3 AND "name" ${inList(d, 4)}`,
+);
 
 /** Removes the named keys from the bucket; names that are not there are ignored. */
 export function deleteAttributes(
@@ -112,10 +147,6 @@ export function deleteAttributes(
   names: readonly string[],
 ): Promise<BucketWrite> {
   return writeBucket(orgId, personId, bucket, null, async (tx) => {
-    const unique = [...new Set(names)];
-    for (let start = 0; start < unique.length; start += rowsPerStatement) {
-      const chunk = unique.slice(start, start + rowsPerStatement);
-      await tx.personAttribute.deleteMany({ where: { orgId, personId, bucket, name: { in: chunk } } });
-    }
+    await tx.run(deleteNames, [orgId, personId, bucket, [...new Set(names)]]);
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Person, Tx } from '../../db/client.ts';
-import { isMissingRow } from '../../db/errors.ts';
+import type { Person } from '../../db/client.ts';
+import { personColumns, personFromRow } from '../../db/rows.ts';
+import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { notFound, preconditionFailed } from '../../errors.ts';
 
 /** A fresh person eTag: opaque, and never reused, so a re-created person cannot match an old one. */
@@ -13,6 +14,10 @@ export interface PersonRowChanges {
   active?: boolean;
 }
 
+const touch = `UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4, "active" = COALESCE(CAST($5 AS BOOLEAN), "active")
+  WHERE "orgId" = $1 AND "id" = $2 AND (CAST($6 AS TEXT) IS NULL OR "eTag" = $6)
+  RETURNING ${personColumns}`;
+
 /**
  * The first statement of every write to a person's data: gives the person a new eTag (checking `ifMatch`
  * first, when given), bumps `updatedAt` and applies `changes` to the row, in one UPDATE … RETURNING. Besides
@@ -21,23 +26,32 @@ export interface PersonRowChanges {
  * Returns the person as it is now.
  */
 export async function touchPerson(
-  tx: Tx,
+  tx: SqlRunner,
   orgId: string,
   personId: string,
   ifMatch?: string | null,
   changes: PersonRowChanges = {},
 ): Promise<Person> {
-  try {
-    return await tx.person.update({
-      where: { orgId_id: { orgId, id: personId }, ...(ifMatch != null ? { eTag: ifMatch } : {}) },
-      data: { ...changes, eTag: newPersonETag(), updatedAt: new Date() },
-    });
-  } catch (error) {
-    if (!isMissingRow(error)) throw error;
-  }
+  const [row] = await tx.all(touch, [
+    orgId,
+    personId,
+    newPersonETag(),
+    new Date(),
+    changes.active ?? null,
+    ifMatch ?? null,
+  ]);
+  if (row) return personFromRow(row);
+  throw await whyNotTouched(tx, orgId, personId, ifMatch);
+}
+
+/** Why a touch changed no row: the person is unknown, or (with ifMatch) its eTag moved on. */
+export async function whyNotTouched(tx: SqlRunner, orgId: string, personId: string, ifMatch?: string | null) {
   if (ifMatch != null) {
-    const exists = await tx.person.findUnique({ where: { orgId_id: { orgId, id: personId } }, select: { id: true } });
-    if (exists) throw preconditionFailed();
+    const exists = await tx.all('SELECT 1 AS "found" FROM "Person" WHERE "orgId" = $1 AND "id" = $2', [
+      orgId,
+      personId,
+    ]);
+    if (exists.length > 0) return preconditionFailed();
   }
-  throw notFound('Person');
+  return notFound('Person');
 }

@@ -1,5 +1,5 @@
-import type { Person } from '../../db/client.ts';
-import { transaction } from '../../db/transaction.ts';
+import { type Person, sql } from '../../db/client.ts';
+import { perDialect } from '../../db/sql/sql-client.ts';
 import { touchPerson } from './etag.ts';
 import { resolveRoleIds } from './roles.ts';
 
@@ -10,11 +10,17 @@ export interface PersonPatch {
   ifMatch?: string | null;
 }
 
+const clearRoles = 'DELETE FROM "PersonRole" WHERE "orgId" = $1 AND "personId" = $2';
+const insertRoles = perDialect(
+  (d) => `INSERT INTO "PersonRole" ("orgId", "personId", "roleId")
+    SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS ids(value)'}`,
+);
+
 /** SlashID "modify an existing person": omitted fields stay unchanged. */
 export async function patchPerson(orgId: string, personId: string, patch: PersonPatch): Promise<Person> {
   // Roles are checked before the transaction: a bad name fails without touching the person.
   const roleIds = patch.roles ? await resolveRoleIds(orgId, patch.roles, ['input', 'roles']) : null;
-  return transaction(async (tx) => {
+  return sql.transaction(async (tx) => {
     const person = await touchPerson(
       tx,
       orgId,
@@ -23,10 +29,8 @@ export async function patchPerson(orgId: string, personId: string, patch: Person
       patch.active != null ? { active: patch.active } : {},
     );
     if (roleIds) {
-      await tx.personRole.deleteMany({ where: { orgId, personId } });
-      if (roleIds.length) {
-        await tx.personRole.createMany({ data: roleIds.map((roleId) => ({ orgId, personId, roleId })) });
-      }
+      await tx.run(clearRoles, [orgId, personId]);
+      if (roleIds.length) await tx.run(insertRoles, [orgId, personId, roleIds]);
     }
     return person;
   });

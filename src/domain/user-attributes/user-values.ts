@@ -1,15 +1,25 @@
-import type { UserAttribute } from '../../db/client.ts';
+import { sql, type UserAttribute } from '../../db/client.ts';
 import { isMissingRow } from '../../db/errors.ts';
-import { transaction } from '../../db/transaction.ts';
+import { userAttributeFromRow } from '../../db/rows.ts';
+import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { badInputAt, forbidden, notFound } from '../../errors.ts';
 import { touchPerson } from '../persons/etag.ts';
-import { findUserAttribute } from './definitions.ts';
 import { valueProblem } from './values.ts';
 
 export interface SetValueOptions {
   /** An end user setting their own value: only attributes with userCanEdit (else FORBIDDEN). */
   endUser?: boolean;
 }
+
+async function attributeOf(tx: SqlRunner, orgId: string, id: string): Promise<UserAttribute> {
+  const [row] = await tx.all('SELECT * FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
+  if (!row) throw notFound('User attribute');
+  return userAttributeFromRow(row);
+}
+
+const upsertValue = `INSERT INTO "UserAttributeValue" ("orgId", "personId", "userAttributeId", "value", "updatedAt")
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT ("orgId", "personId", "userAttributeId") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt"`;
 
 /**
  * Stores the person's own value of the attribute (checked against its type). NOT_FOUND for an unknown person or
@@ -23,18 +33,13 @@ export async function setUserValue(
   options: SetValueOptions = {},
 ): Promise<UserAttribute> {
   try {
-    return await transaction(async (tx) => {
+    return await sql.transaction(async (tx) => {
       await touchPerson(tx, orgId, personId);
-      const attribute = await findUserAttribute(tx, orgId, userAttributeId);
+      const attribute = await attributeOf(tx, orgId, userAttributeId);
       if (options.endUser && !attribute.userCanEdit) throw forbidden('This user attribute is not editable by users.');
       const problem = valueProblem(attribute.type, value);
       if (problem) throw badInputAt(['input', 'value'], problem);
-      const updatedAt = new Date();
-      await tx.userAttributeValue.upsert({
-        where: { orgId_personId_userAttributeId: { orgId, personId, userAttributeId } },
-        create: { orgId, personId, userAttributeId, value, updatedAt },
-        update: { value, updatedAt },
-      });
+      await tx.run(upsertValue, [orgId, personId, userAttributeId, value, new Date()]);
       return attribute;
     });
   } catch (error) {
@@ -50,10 +55,14 @@ export async function deleteUserValue(
   personId: string,
   userAttributeId: string,
 ): Promise<UserAttribute> {
-  return transaction(async (tx) => {
+  return sql.transaction(async (tx) => {
     await touchPerson(tx, orgId, personId);
-    const attribute = await findUserAttribute(tx, orgId, userAttributeId);
-    await tx.userAttributeValue.deleteMany({ where: { orgId, personId, userAttributeId } });
+    const attribute = await attributeOf(tx, orgId, userAttributeId);
+    await tx.run('DELETE FROM "UserAttributeValue" WHERE "orgId" = $1 AND "personId" = $2 AND "userAttributeId" = $3', [
+      orgId,
+      personId,
+      userAttributeId,
+    ]);
     return attribute;
   });
 }

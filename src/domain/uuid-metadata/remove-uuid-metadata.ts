@@ -1,4 +1,5 @@
-import { RollBack, transactionOrRollBack } from '../../db/transaction.ts';
+import { sql } from '../../db/client.ts';
+import { orRollBack, RollBack } from '../../db/transaction.ts';
 import { touchPerson } from '../persons/etag.ts';
 
 /**
@@ -6,9 +7,11 @@ import { touchPerson } from '../persons/etag.ts';
  * without metadata is left exactly as it is (its person eTag too).
  */
 export async function removeUuidMetadata(orgId: string, uuid: string): Promise<void> {
-  await transactionOrRollBack(async (tx) => {
-    await touchPerson(tx, orgId, uuid);
-    const { count } = await tx.uuidMetadata.deleteMany({ where: { orgId, personId: uuid } });
-    if (count === 0) throw new RollBack(undefined);
-  });
+  await orRollBack(() =>
+    sql.transaction(async (tx) => {
+      await touchPerson(tx, orgId, uuid);
+      const count = await tx.run('DELETE FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" = $2', [orgId, uuid]);
+      if (count === 0) throw new RollBack(undefined);
+    }),
+  );
 }

@@ -1,6 +1,8 @@
-import type { Tx, UuidMetadata } from '../../db/client.ts';
+import { sql, type UuidMetadata } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { RollBack, transactionOrRollBack } from '../../db/transaction.ts';
+import { uuidMetadataFromRow } from '../../db/rows.ts';
+import type { SqlRunner } from '../../db/sql/sql-client.ts';
+import { orRollBack, RollBack } from '../../db/transaction.ts';
 import { AppError, preconditionFailed } from '../../errors.ts';
 import { newPersonETag, touchPerson } from '../persons/etag.ts';
 import {
@@ -30,7 +32,7 @@ export async function setUuidMetadata(
 ): Promise<UuidMetadata> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await transactionOrRollBack((tx) => writeOnce(tx, orgId, uuid, changes, ifMatch ?? null));
+      return await orRollBack(() => sql.transaction((tx) => writeOnce(tx, orgId, uuid, changes, ifMatch ?? null)));
     } catch (error) {
       // Two first writers of a new uuid: the loser's INSERT meets the winner's row; retried, it updates it.
       const retryable = error instanceof StaleRead || isUniqueViolation(error);
@@ -40,8 +42,17 @@ export async function setUuidMetadata(
   }
 }
 
+const insertPerson = `INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
+  VALUES ($1, $2, $3, 'REGULAR', 'US_IOWA', $4, $5, $5)`;
+const selectMetadata = 'SELECT * FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" = $2';
+const updateMetadata = `UPDATE "UuidMetadata" SET "name" = $4, "externalId" = $5, "profileUrl" = $6, "email" = $7,
+  "type" = $8, "status" = $9, "custom" = $10, "eTag" = $11, "updated" = $12
+  WHERE "orgId" = $1 AND "personId" = $2 AND "eTag" = $3`;
+const insertMetadataRow = `INSERT INTO "UuidMetadata" ("orgId", "personId", "name", "externalId", "profileUrl", "email",
+  "type", "status", "custom", "eTag", "updated") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+
 async function writeOnce(
-  tx: Tx,
+  tx: SqlRunner,
   orgId: string,
   uuid: string,
   changes: UuidMetadataChanges,
@@ -57,13 +68,12 @@ async function writeOnce(
   );
   if (!personExists) {
     if (ifMatch !== null) throw preconditionFailed('The uuid does not exist, so no eTag can match.');
-    await tx.person.createMany({
-      data: [{ orgId, id: uuid, active: true, personType: 'REGULAR', eTag: newPersonETag() }],
-    });
+    await tx.run(insertPerson, [orgId, uuid, true, newPersonETag(), new Date()]);
     return insertMetadata(tx, orgId, uuid, mergeContent(emptyContent, changes));
   }
 
-  const stored = await tx.uuidMetadata.findUnique({ where: { orgId_personId: { orgId, personId: uuid } } });
+  const [storedRow] = await tx.all(selectMetadata, [orgId, uuid]);
+  const stored = storedRow ? uuidMetadataFromRow(storedRow) : null;
   if (ifMatch !== null && stored?.eTag !== ifMatch) throw preconditionFailed();
   if (!stored) return insertMetadata(tx, orgId, uuid, mergeContent(emptyContent, changes));
 
@@ -73,25 +83,43 @@ async function writeOnce(
 
   // The row count decides: only a writer whose eTag is still the stored one writes; the others write nothing.
   const updated = new Date();
-  const { count } = await tx.uuidMetadata.updateMany({
-    where: { orgId, personId: uuid, eTag: ifMatch ?? stored.eTag },
-    data: { ...columnsOf(content), eTag, updated },
-  });
+  const columns = columnsOf(content);
+  const count = await tx.run(updateMetadata, [
+    orgId,
+    uuid,
+    ifMatch ?? stored.eTag,
+    ...columnValues(columns),
+    eTag,
+    updated,
+  ]);
   if (count !== 1) throw ifMatch !== null ? preconditionFailed() : new StaleRead();
-  return { orgId, personId: uuid, ...columnsOf(content), eTag, updated };
+  return { orgId, personId: uuid, ...columns, eTag, updated };
 }
 
 async function insertMetadata(
-  tx: Tx,
+  tx: SqlRunner,
   orgId: string,
   personId: string,
   content: UuidMetadataContent,
 ): Promise<UuidMetadata> {
   const row = { orgId, personId, ...columnsOf(content), eTag: contentETag(content), updated: new Date() };
-  await tx.uuidMetadata.createMany({ data: [row] });
+  await tx.run(insertMetadataRow, [orgId, personId, ...columnValues(row), row.eTag, row.updated]);
   return row;
 }
 
 function columnsOf(content: UuidMetadataContent) {
   return { ...content, custom: content.custom === null ? null : JSON.stringify(content.custom) };
+}
+
+/** The content columns in statement order: name, externalId, profileUrl, email, type, status, custom. */
+function columnValues(columns: ReturnType<typeof columnsOf>) {
+  return [
+    columns.name,
+    columns.externalId,
+    columns.profileUrl,
+    columns.email,
+    columns.type,
+    columns.status,
+    columns.custom,
+  ];
 }

@@ -1,0 +1,93 @@
+import pg from 'pg';
+import { serviceUnavailable } from '../../errors.ts';
+import { statementCounter } from '../statement-counter.ts';
+import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
+import { textFor } from './sql-client.ts';
+
+/** Prisma stores DateTime in `timestamp(3)` columns as UTC: read them as UTC whatever the process time zone. */
+const timestampOid = 1114;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === timestampOid
+      ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Dates as UTC wall-clock text, the form a `timestamp(3)` column holds. */
+function bindable(value: SqlParam): unknown {
+  if (value instanceof Date) return value.toISOString().replace('Z', '');
+  return value;
+}
+
+/** PostgreSQL errors worth retrying the whole transaction for: deadlock detected, serialization failure. */
+const retryableCodes = new Set(['40P01', '40001']);
+const maxAttempts = 4;
+
+/**
+ * Named prepared statements on the pool Prisma's adapter also uses: PostgreSQL plans each statement once per
+ * connection. Names derive from the text, so the same statement reuses its plan.
+ */
+export class PostgresClient implements SqlClient {
+  readonly dialect = 'postgresql' as const;
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  private config(statement: Statement, params: readonly SqlParam[]): pg.QueryConfig {
+    const text = textFor(statement, 'postgresql');
+    let name = this.names.get(text);
+    if (!name) {
+      name = `aq${this.names.size}`;
+      this.names.set(text, name);
+    }
+    statementCounter.record(text);
+    return { name, text, values: params.map(bindable), types } as pg.QueryConfig;
+  }
+
+  private runnerOn(client: pg.Pool | pg.PoolClient): SqlRunner {
+    return {
+      dialect: 'postgresql',
+      all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
+        (await client.query(this.config(statement, params))).rows as T[],
+      run: async (statement, params = []) => (await client.query(this.config(statement, params))).rowCount ?? 0,
+    };
+  }
+
+  all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
+    return this.runnerOn(this.pool).all<T>(statement, params);
+  }
+
+  run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
+    return this.runnerOn(this.pool).run(statement, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        statementCounter.record('BEGIN');
+        await client.query('BEGIN');
+        const result = await fn(this.runnerOn(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && retryableCodes.has(code)) {
+          if (attempt < maxAttempts) continue;
+          throw serviceUnavailable('The database kept aborting this write (deadlock or serialization); retry it.');
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,115 @@
+import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
+import type { Mutex } from '../mutex.ts';
+import { statementCounter } from '../statement-counter.ts';
+import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
+import { textFor } from './sql-client.ts';
+
+/** `$1 … $n` → `?` with the arguments in order of appearance (better-sqlite3 binds `?` by position). */
+interface Compiled {
+  statement: PreparedStatement;
+  order: number[];
+}
+
+/** Prisma's SQLite DateTime text: ISO-8601 with "+00:00". */
+const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
+
+function bindable(value: SqlParam): unknown {
+  if (value instanceof Date) return sqliteDate(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value;
+}
+
+/**
+ * better-sqlite3 is synchronous: each statement runs to completion on the spot. Prepared statements are cached
+ * by text, and every statement and transaction takes the lock Prisma's adapter takes (sqlite-serialized-adapter.ts),
+ * so nothing of ours runs inside another request's open Prisma transaction.
+ */
+export class SqliteClient implements SqlClient {
+  readonly dialect = 'sqlite' as const;
+  private readonly cache = new Map<string, Compiled>();
+  private readonly runner: SqlRunner;
+
+  constructor(
+    private readonly database: Database,
+    private readonly lock: Mutex,
+  ) {
+    this.runner = {
+      dialect: 'sqlite',
+      all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
+        this.allNow<T>(statement, params),
+      run: async (statement, params = []) => this.runNow(statement, params),
+    };
+  }
+
+  private compile(statement: Statement): Compiled {
+    const text = textFor(statement, 'sqlite');
+    let compiled = this.cache.get(text);
+    if (!compiled) {
+      const order: number[] = [];
+      const sql = text.replace(/\$(\d+)/g, (_match, index: string) => {
+        order.push(Number(index) - 1);
+        return '?';
+      });
+      const prepared = this.database.prepare(sql);
+      if (prepared.reader) prepared.safeIntegers(false);
+      compiled = { statement: prepared, order };
+      this.cache.set(text, compiled);
+    }
+    statementCounter.record(text);
+    return compiled;
+  }
+
+  private args(compiled: Compiled, params: readonly SqlParam[]): unknown[] {
+    return compiled.order.map((index) => bindable(params[index] ?? null));
+  }
+
+  private allNow<T extends Row>(statement: Statement, params: readonly SqlParam[]): T[] {
+    const compiled = this.compile(statement);
+    return compiled.statement.all(...this.args(compiled, params)) as T[];
+  }
+
+  private runNow(statement: Statement, params: readonly SqlParam[]): number {
+    const compiled = this.compile(statement);
+    return compiled.statement.run(...this.args(compiled, params)).changes;
+  }
+
+  async all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
+    const release = await this.lock.acquire();
+    try {
+      return this.allNow<T>(statement, params);
+    } finally {
+      release();
+    }
+  }
+
+  async run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
+    const release = await this.lock.acquire();
+    try {
+      return this.runNow(statement, params);
+    } finally {
+      release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const release = await this.lock.acquire();
+    try {
+      this.runNow('BEGIN IMMEDIATE', []);
+      try {
+        const result = await fn(this.runner);
+        this.runNow('COMMIT', []);
+        return result;
+      } catch (error) {
+        if (this.database.inTransaction) this.runNow('ROLLBACK', []);
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    // The connection is Prisma's: it closes it on $disconnect.
+  }
+}
