@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { db } from '../db/client.ts';
+import { sql } from '../db/client.ts';
 import { databaseTimeoutMs } from '../db/config.ts';
 
 /** True when the database answers a trivial query within the timeout. */
@@ -9,7 +9,7 @@ export async function databaseAnswers(): Promise<boolean> {
     timer = setTimeout(() => resolve(false), databaseTimeoutMs);
   });
   try {
-    const ping = db.$queryRaw`SELECT 1`.then(
+    const ping = sql.all('SELECT 1 AS "ok"').then(
       () => true,
       () => false,
     );

@@ -1,4 +1,6 @@
-import { db, type Person, type Prisma } from '../../db/client.ts';
+import { type Person, sql } from '../../db/client.ts';
+import { personColumns, personFromRow } from '../../db/rows.ts';
+import type { SqlParam } from '../../db/sql/sql-client.ts';
 import { badInputAt } from '../../errors.ts';
 import { bareRoleName, normalizeHandle } from './rules.ts';
 
@@ -36,32 +38,34 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw badInputAt(['after'], 'is not a cursor returned by this API');
 }
 
-function filterWhere(orgId: string, filter: PersonFilter | null | undefined): Prisma.PersonWhereInput {
-  const where: Prisma.PersonWhereInput = { orgId };
-  if (!filter) return where;
-  const and: Prisma.PersonWhereInput[] = [];
-  if (filter.active != null) where.active = filter.active;
-  if (filter.group != null) and.push({ groups: { some: { groupName: filter.group } } });
-  if (filter.role != null) {
+/** The WHERE clause of a filter and its parameters; the text depends only on which filters are set. */
+function filterWhere(orgId: string, filter: PersonFilter | null | undefined): { where: string; params: SqlParam[] } {
+  const params: SqlParam[] = [orgId];
+  const param = (value: SqlParam) => `$${params.push(value)}`;
+  const conditions = ['p."orgId" = $1'];
+  if (filter?.active != null) conditions.push(`p."active" = ${param(filter.active)}`);
+  if (filter?.group != null) {
+    conditions.push(`EXISTS (SELECT 1 FROM "PersonGroup" g
+      WHERE g."orgId" = p."orgId" AND g."personId" = p."id" AND g."groupName" = ${param(filter.group)})`);
+  }
+  if (filter?.role != null) {
     // A role qualified with another organization matches nobody here.
     const name = bareRoleName(orgId, filter.role);
-    and.push(name === null ? { id: { in: [] } } : { roles: { some: { role: { name } } } });
+    conditions.push(
+      name === null
+        ? '1 = 0'
+        : `EXISTS (SELECT 1 FROM "PersonRole" pr JOIN "Role" r ON r."orgId" = pr."orgId" AND r."id" = pr."roleId"
+            WHERE pr."orgId" = p."orgId" AND pr."personId" = p."id" AND r."name" = ${param(name)})`,
+    );
   }
-  if (filter.handle != null) {
-    const value = filter.handle;
-    and.push({
-      handles: {
-        some: {
-          OR: [
-            { type: 'EMAIL_ADDRESS', normalizedValue: normalizeHandle('EMAIL_ADDRESS', value) },
-            { type: { not: 'EMAIL_ADDRESS' }, normalizedValue: value },
-          ],
-        },
-      },
-    });
+  if (filter?.handle != null) {
+    const email = param(normalizeHandle('EMAIL_ADDRESS', filter.handle));
+    const other = param(filter.handle);
+    conditions.push(`EXISTS (SELECT 1 FROM "PersonHandle" h WHERE h."orgId" = p."orgId" AND h."personId" = p."id"
+      AND ((h."type" = 'EMAIL_ADDRESS' AND h."normalizedValue" = ${email})
+        OR (h."type" <> 'EMAIL_ADDRESS' AND h."normalizedValue" = ${other})))`);
   }
-  if (and.length) where.AND = and;
-  return where;
+  return { where: conditions.join(' AND '), params };
 }
 
 /** One page of the organization's persons in creation order (then id): one statement, plus one for the count. */
@@ -71,30 +75,25 @@ export async function listPersons(
   after: string | null | undefined,
   filter: PersonFilter | null | undefined,
 ): Promise<PersonPage> {
-  const where = filterWhere(orgId, filter);
+  const { where, params } = filterWhere(orgId, filter);
   const position = after == null ? null : decodeCursor(after);
-  const rows = await db.person.findMany({
-    where: position
-      ? {
-          AND: [
-            where,
-            {
-              OR: [
-                { createdAt: { gt: position.createdAt } },
-                { createdAt: position.createdAt, id: { gt: position.id } },
-              ],
-            },
-          ],
-        }
-      : where,
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: first + 1,
-  });
-  const persons = rows.slice(0, first);
+  const pageParams = [...params];
+  const param = (value: SqlParam) => `$${pageParams.push(value)}`;
+  const afterPosition = position
+    ? ` AND (p."createdAt" > ${param(position.createdAt)} OR (p."createdAt" = ${param(position.createdAt)} AND p."id" > ${param(position.id)}))`
+    : '';
+  const rows = await sql.all(
+    `SELECT ${personColumns} FROM "Person" p WHERE ${where}${afterPosition} ORDER BY p."createdAt", p."id" LIMIT ${param(first + 1)}`,
+    pageParams,
+  );
+  const persons = rows.slice(0, first).map(personFromRow);
   return {
     persons,
     cursors: persons.map(encodeCursor),
     hasNextPage: rows.length > first,
-    totalCount: () => db.person.count({ where }),
+    totalCount: async () => {
+      const [row] = await sql.all(`SELECT COUNT(*) AS "count" FROM "Person" p WHERE ${where}`, params);
+      return Number(row?.count ?? 0);
+    },
   };
 }
