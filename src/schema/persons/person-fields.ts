@@ -37,8 +37,16 @@ async function readableBuckets(ctx: Context, requested: readonly string[] | null
   });
 }
 
-async function bucketValues(ctx: Context, person: Person, buckets: AttributeBucket[]): Promise<JsonObject> {
-  const stored = await personAttributesLoader(ctx).load(person.id);
+/** The person's attributes in the buckets the caller asked for and may see; buckets and values load at once. */
+async function bucketValues(ctx: Context, person: Person, requested: readonly string[] | null | undefined) {
+  const [buckets, stored] = await Promise.all([
+    readableBuckets(ctx, requested),
+    personAttributesLoader(ctx).load(person.id),
+  ]);
+  return valuesOf(buckets, stored);
+}
+
+function valuesOf(buckets: AttributeBucket[], stored: Map<string, Map<string, string>>): JsonObject {
   return Object.fromEntries(
     buckets.map((bucket) => [
       bucket.name,
@@ -64,7 +72,7 @@ builder.objectFields(PersonRef, (t) => ({
       'With a person token, NO_ACCESS buckets are left out (asking for one is FORBIDDEN).',
     args: { buckets: t.arg.stringList() },
     validate: z.looseObject({ buckets: z.array(bucketNameSchema).nullish() }),
-    resolve: async (person, { buckets }, ctx) => bucketValues(ctx, person, await readableBuckets(ctx, buckets)),
+    resolve: (person, { buckets }, ctx) => bucketValues(ctx, person, buckets),
   }),
   bucket: t.field({
     type: 'JSONObject',
@@ -72,7 +80,7 @@ builder.objectFields(PersonRef, (t) => ({
     args: { name: t.arg.string({ required: true }) },
     validate: z.looseObject({ name: bucketNameSchema }),
     resolve: async (person, { name }, ctx) => {
-      const values = await bucketValues(ctx, person, await readableBuckets(ctx, [name]));
+      const values = await bucketValues(ctx, person, [name]);
       return values[name] as JsonObject;
     },
   }),
