@@ -3,27 +3,38 @@ import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
+import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
 
 const groupsOfPersons = perDialect(
-  (d) => `SELECT "personId", "groupName" FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" ${inList(d, 2)}`,
+  (d) => `SELECT "orgId", "personId", "groupName" FROM "PersonGroup"
+    WHERE "orgId" ${inList(d, 1)} AND "personId" ${inList(d, 2)}`,
+);
+
+const sharedGroups = sharedBatch<string[]>(
+  async (keys) => {
+    const rows = await sql.all<{ orgId: string; personId: string; groupName: string }>(
+      groupsOfPersons,
+      orgKeyLists(keys),
+    );
+    const byPerson = new Map<string, string[]>();
+    for (const row of rows) {
+      const key = orgKey(row.orgId, row.personId);
+      const groups = byPerson.get(key);
+      if (groups) groups.push(row.groupName);
+      else byPerson.set(key, [row.groupName]);
+    }
+    // Sorted here, not in SQL: database collations differ, and both providers must answer alike.
+    for (const groups of byPerson.values()) groups.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return byPerson;
+  },
+  () => [],
 );
 
 /** The group names of persons of the caller's organization, sorted; one query per batch. */
 export const personGroupsLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, string[]>(async (personIds) => {
-      const rows = await sql.all<{ personId: string; groupName: string }>(groupsOfPersons, [
-        orgIdOf(ctx),
-        [...personIds],
-      ]);
-      // Sorted here, not in SQL: database collations differ, and both providers must answer alike.
-      rows.sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0));
-      const byPerson = new Map<string, string[]>();
-      for (const row of rows) {
-        const groups = byPerson.get(row.personId) ?? [];
-        groups.push(row.groupName);
-        byPerson.set(row.personId, groups);
-      }
-      return personIds.map((id) => byPerson.get(id) ?? []);
+      const orgId = orgIdOf(ctx);
+      return Promise.all(personIds.map((id) => sharedGroups(orgKey(orgId, id))));
     }),
 );

@@ -4,17 +4,26 @@ import { type Person, sql } from '../db/client.ts';
 import { personColumns, personFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
+import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
 
 const personsById = perDialect(
-  (d) => `SELECT ${personColumns} FROM "Person" WHERE "orgId" = $1 AND "id" ${inList(d, 2)}`,
+  (d) => `SELECT ${personColumns} FROM "Person" WHERE "orgId" ${inList(d, 1)} AND "id" ${inList(d, 2)}`,
+);
+
+/** Persons by organization and id, read for all concurrent requests at once. */
+const sharedPersons = sharedBatch<Person | null>(
+  async (keys) => {
+    const rows = await sql.all(personsById, orgKeyLists(keys));
+    return new Map(rows.map((row) => [orgKey(row.orgId as string, row.id as string), personFromRow(row)]));
+  },
+  () => null,
 );
 
 /** Persons of the caller's organization by id, one query per batch; null for unknown ids. */
 export const personLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, Person | null>(async (ids) => {
-      const rows = await sql.all(personsById, [orgIdOf(ctx), [...ids]]);
-      const byId = new Map(rows.map((row) => [row.id as string, personFromRow(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      const orgId = orgIdOf(ctx);
+      return Promise.all(ids.map((id) => sharedPersons(orgKey(orgId, id))));
     }),
 );

@@ -5,15 +5,76 @@ import { userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { byName, type GroupValueRow } from '../domain/user-attributes/resolve.ts';
 import { defineLoader } from './registry.ts';
+import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
 
-const definitionsOfOrg = 'SELECT * FROM "UserAttribute" WHERE "orgId" = $1';
+const definitionsOfOrgs = perDialect((d) => `SELECT * FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`);
 const ownValuesOfPersons = perDialect(
-  (d) => `SELECT "personId", "userAttributeId", "value" FROM "UserAttributeValue"
-    WHERE "orgId" = $1 AND "personId" ${inList(d, 2)}`,
+  (d) => `SELECT "orgId", "personId", "userAttributeId", "value" FROM "UserAttributeValue"
+    WHERE "orgId" ${inList(d, 1)} AND "personId" ${inList(d, 2)}`,
 );
 const valuesOfGroups = perDialect(
-  (d) => `SELECT "userAttributeId", "groupName", "value", "rank" FROM "UserAttributeGroupValue"
-    WHERE "orgId" = $1 AND "groupName" ${inList(d, 2)}`,
+  (d) => `SELECT "orgId", "userAttributeId", "groupName", "value", "rank" FROM "UserAttributeGroupValue"
+    WHERE "orgId" ${inList(d, 1)} AND "groupName" ${inList(d, 2)}`,
+);
+
+/** Every list of rows of a batch, grouped by the key each row belongs to. */
+function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
+const sharedDefinitions = sharedBatch<UserAttribute[]>(
+  async (orgIds) => {
+    const byOrg = groupBy((await sql.all(definitionsOfOrgs, [[...orgIds]])).map(userAttributeFromRow), (a) => a.orgId);
+    for (const attributes of byOrg.values()) attributes.sort(byName);
+    return byOrg;
+  },
+  () => [],
+);
+
+const sharedOwnValues = sharedBatch<Map<string, string>>(
+  async (keys) => {
+    const rows = await sql.all<{ orgId: string; personId: string; userAttributeId: string; value: string }>(
+      ownValuesOfPersons,
+      orgKeyLists(keys),
+    );
+    const byPerson = groupBy(rows, (row) => orgKey(row.orgId, row.personId));
+    return new Map(
+      [...byPerson].map(([key, values]) => [key, new Map(values.map((v) => [v.userAttributeId, v.value]))]),
+    );
+  },
+  () => new Map(),
+);
+
+const sharedGroupValues = sharedBatch<GroupValueRow[]>(
+  async (keys) => {
+    const rows = await sql.all<{
+      orgId: string;
+      userAttributeId: string;
+      groupName: string;
+      value: string;
+      rank: number;
+    }>(valuesOfGroups, orgKeyLists(keys));
+    const byGroup = groupBy(rows, (row) => orgKey(row.orgId, row.groupName));
+    return new Map(
+      [...byGroup].map(([key, values]) => [
+        key,
+        values.map(({ userAttributeId, groupName, value, rank }) => ({
+          userAttributeId,
+          groupName,
+          value,
+          rank: Number(rank),
+        })),
+      ]),
+    );
+  },
+  () => [],
 );
 
 /** The organization's attribute definitions, by name: one query per request, whatever the number of persons. */
@@ -21,8 +82,7 @@ export const userAttributesLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, UserAttribute[]>(async (orgIds) => {
       const orgId = orgIdOf(ctx);
-      const rows = (await sql.all(definitionsOfOrg, [orgId])).map(userAttributeFromRow);
-      rows.sort(byName);
+      const rows = await sharedDefinitions(orgId);
       // The key is always the caller's organization; anything else would be another org's data.
       return orgIds.map((key) => (key === orgId ? rows : []));
     }),
@@ -32,17 +92,8 @@ export const userAttributesLoader = defineLoader(
 export const ownAttributeValuesLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, Map<string, string>>(async (personIds) => {
-      const rows = await sql.all<{ personId: string; userAttributeId: string; value: string }>(ownValuesOfPersons, [
-        orgIdOf(ctx),
-        [...personIds],
-      ]);
-      const byPerson = new Map<string, Map<string, string>>();
-      for (const row of rows) {
-        const values = byPerson.get(row.personId) ?? new Map<string, string>();
-        values.set(row.userAttributeId, row.value);
-        byPerson.set(row.personId, values);
-      }
-      return personIds.map((id) => byPerson.get(id) ?? new Map());
+      const orgId = orgIdOf(ctx);
+      return Promise.all(personIds.map((id) => sharedOwnValues(orgKey(orgId, id))));
     }),
 );
 
@@ -50,16 +101,7 @@ export const ownAttributeValuesLoader = defineLoader(
 export const groupAttributeValuesLoader = defineLoader(
   (ctx: Context) =>
     new DataLoader<string, GroupValueRow[]>(async (groupNames) => {
-      const rows = await sql.all<{ userAttributeId: string; groupName: string; value: string; rank: number }>(
-        valuesOfGroups,
-        [orgIdOf(ctx), [...groupNames]],
-      );
-      const byGroup = new Map<string, GroupValueRow[]>();
-      for (const row of rows) {
-        const values = byGroup.get(row.groupName) ?? [];
-        values.push({ ...row, rank: Number(row.rank) });
-        byGroup.set(row.groupName, values);
-      }
-      return groupNames.map((name) => byGroup.get(name) ?? []);
+      const orgId = orgIdOf(ctx);
+      return Promise.all(groupNames.map((name) => sharedGroupValues(orgKey(orgId, name))));
     }),
 );
