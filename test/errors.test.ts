@@ -81,7 +81,7 @@ describe('a database that does not answer within 5 s', () => {
       const client = new pg.Client({ connectionString: dbConfig.url });
       await client.connect();
       await client.query('BEGIN');
-      await client.query('LOCK TABLE "Person" IN ACCESS EXCLUSIVE MODE');
+      await client.query('LOCK TABLE "Person" IN EXCLUSIVE MODE');
       return async () => {
         await client.query('ROLLBACK');
         await client.end();
@@ -110,5 +110,27 @@ describe('a database that does not answer within 5 s', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
     expect(await db.person.count({ where: { orgId: org.orgId, id: 'slow' } })).toBe(0);
     expectData(await gql(create, {}, { auth: org.apiKey }));
+  }, 30_000);
+
+  it('keeps serving reads while a write waits for the lock', async () => {
+    const merge =
+      'mutation { updatePersonAttributes(input: { personId: "reader", bucket: "end_user_read_write", attributes: { a: 1 } }) { attributes } }';
+    expectData(
+      await gql('mutation { createPerson(input: { id: "reader" }) { person { id } } }', {}, { auth: org.apiKey }),
+    );
+    const release = await blockPersonWrites();
+    try {
+      const waiting = gql(merge, {}, { auth: org.apiKey });
+      // On SQLite the wait for another connection's lock must not block the event loop (sqlite-busy.ts).
+      const started = Date.now();
+      const read = await gql('{ person(id: "reader") { id } }', {}, { auth: org.apiKey });
+      expect(expectData(read)).toEqual({ person: { id: 'reader' } });
+      expect(Date.now() - started).toBeLessThan(1000);
+      await release();
+      expect(expectData(await waiting)).toEqual({ updatePersonAttributes: { attributes: { a: 1 } } });
+    } catch (error) {
+      await release().catch(() => {});
+      throw error;
+    }
   }, 30_000);
 });

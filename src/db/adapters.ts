@@ -34,8 +34,9 @@ export function adapterFactory(config: DatabaseConfig, pool?: pg.Pool): SqlDrive
   }
   const factory = new PrismaBetterSqlite3({ url: `file:${sqlitePath(config)}`, timeout: databaseTimeoutMs });
   return wrapFactory(factory, async (adapter) => {
-    // WAL is persistent (set by the migrator); synchronous=NORMAL is per connection and safe under WAL.
-    await adapter.executeScript('PRAGMA synchronous = NORMAL');
+    // WAL is persistent (set by the migrator); synchronous=NORMAL is per connection and safe under WAL. Waits for
+    // another process's write lock happen in JavaScript, without blocking the event loop (sqlite-busy.ts).
+    await adapter.executeScript('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0');
     return countStatements(new SerializedSqliteAdapter(adapter));
   });
 }

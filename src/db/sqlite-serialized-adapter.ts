@@ -7,14 +7,16 @@ import type {
 } from '@prisma/driver-adapter-utils';
 import type { Database } from 'better-sqlite3';
 import { Mutex } from './mutex.ts';
+import { retryWhileBusy } from './sqlite-busy.ts';
 
 /**
  * Wraps Prisma's better-sqlite3 adapter, which shares one connection between transactions and plain queries:
  * a query issued while another request's transaction is open would run inside it (and vanish on its rollback).
  * Here every statement and every transaction takes one lock, so they never interleave on the connection.
  *
- * Transactions open with BEGIN IMMEDIATE: they take SQLite's write lock up front (waiting on the busy timeout),
- * so a read-then-write transaction cannot fail with SQLITE_BUSY when another process writes the same file.
+ * Transactions open with BEGIN IMMEDIATE: they take SQLite's write lock up front (waiting for it without blocking
+ * the event loop, see sqlite-busy.ts), so a read-then-write transaction cannot fail with SQLITE_BUSY halfway when
+ * another process writes the same file.
  */
 export class SerializedSqliteAdapter implements SqlDriverAdapter {
   readonly provider: SqlDriverAdapter['provider'];
@@ -32,19 +34,18 @@ export class SerializedSqliteAdapter implements SqlDriverAdapter {
     return (this.inner as unknown as { client: Database }).client;
   }
 
-  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    const release = await this.lock.acquire();
-    try {
-      return await this.inner.queryRaw(query);
-    } finally {
-      release();
-    }
+  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    return retryWhileBusy(() => this.locked(() => this.inner.queryRaw(query)));
   }
 
-  async executeRaw(query: SqlQuery): Promise<number> {
+  executeRaw(query: SqlQuery): Promise<number> {
+    return retryWhileBusy(() => this.locked(() => this.inner.executeRaw(query)));
+  }
+
+  private async locked<T>(run: () => Promise<T>): Promise<T> {
     const release = await this.lock.acquire();
     try {
-      return await this.inner.executeRaw(query);
+      return await run();
     } finally {
       release();
     }
@@ -60,13 +61,16 @@ export class SerializedSqliteAdapter implements SqlDriverAdapter {
   }
 
   async startTransaction(_isolationLevel?: IsolationLevel): Promise<Transaction> {
-    const release = await this.lock.acquire();
-    try {
-      await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', args: [], argTypes: [] });
-    } catch (error) {
-      release();
-      throw error;
-    }
+    const release = await retryWhileBusy(async () => {
+      const held = await this.lock.acquire();
+      try {
+        await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', args: [], argTypes: [] });
+        return held;
+      } catch (error) {
+        held();
+        throw error;
+      }
+    });
     const inner = this.inner;
     let open = true;
     const end = () => {

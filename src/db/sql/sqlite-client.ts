@@ -1,5 +1,6 @@
 import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
 import type { Mutex } from '../mutex.ts';
+import { retryWhileBusy } from '../sqlite-busy.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -74,36 +75,42 @@ export class SqliteClient implements SqlClient {
     return compiled.statement.run(...this.args(compiled, params)).changes;
   }
 
-  async all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
-    const release = await this.lock.acquire();
-    try {
-      return this.allNow<T>(statement, params);
-    } finally {
-      release();
-    }
+  all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
+    return retryWhileBusy(() => this.locked(() => this.allNow<T>(statement, params)));
   }
 
-  async run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
+  run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
+    return retryWhileBusy(() => this.locked(() => this.runNow(statement, params)));
+  }
+
+  private async locked<T>(run: () => T): Promise<T> {
     const release = await this.lock.acquire();
     try {
-      return this.runNow(statement, params);
+      return run();
     } finally {
       release();
     }
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const release = await this.lock.acquire();
-    try {
-      this.runNow('BEGIN IMMEDIATE', []);
+    // The write lock is taken first (waiting asynchronously while another process has it), then everything runs.
+    const release = await retryWhileBusy(async () => {
+      const held = await this.lock.acquire();
       try {
-        const result = await fn(this.runner);
-        this.runNow('COMMIT', []);
-        return result;
+        this.runNow('BEGIN IMMEDIATE', []);
+        return held;
       } catch (error) {
-        if (this.database.inTransaction) this.runNow('ROLLBACK', []);
+        held();
         throw error;
       }
+    });
+    try {
+      const result = await fn(this.runner);
+      this.runNow('COMMIT', []);
+      return result;
+    } catch (error) {
+      if (this.database.inTransaction) this.runNow('ROLLBACK', []);
+      throw error;
     } finally {
       release();
     }

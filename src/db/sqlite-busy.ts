@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseTimeoutMs } from './config.ts';
+
+/** SQLITE_BUSY from better-sqlite3 itself, or as Prisma's adapter reports it. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+  const cause = (error as { cause?: { kind?: unknown; originalCode?: unknown } } | null)?.cause;
+  return cause?.kind === 'SocketTimeout';
+}
+
+/**
+ * Runs `attempt` until SQLite stops answering SQLITE_BUSY (another process holds the write lock), for 5 s at most,
+ * then lets the last SQLITE_BUSY through (SERVICE_UNAVAILABLE). The connection's own busy timeout is 0: SQLite's
+ * busy handler sleeps inside the call, blocking the event loop, and backs off to 100 ms steps that lose the lock to
+ * a busy neighbour again and again. Here the wait is asynchronous and short, so requests that need no lock go on.
+ * `attempt` must hold no lock of ours while this waits: it takes and releases its own.
+ */
+export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + databaseTimeoutMs;
+  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 16)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    await sleep(delayMs * (0.5 + Math.random()));
+  }
+}
