@@ -1,9 +1,8 @@
-import DataLoader from 'dataloader';
 import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
-import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
+import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
 /** bucket → name → JSON text */
 export type StoredAttributes = Map<string, Map<string, string>>;
@@ -34,10 +33,4 @@ const sharedAttributes = sharedBatch<StoredAttributes>(
 );
 
 /** Every stored attribute of persons of the caller's organization; one query per batch. */
-export const personAttributesLoader = defineLoader(
-  (ctx: Context) =>
-    new DataLoader<string, StoredAttributes>(async (personIds) => {
-      const orgId = orgIdOf(ctx);
-      return Promise.all(personIds.map((id) => sharedAttributes(orgKey(orgId, id))));
-    }),
-);
+export const personAttributesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedAttributes));

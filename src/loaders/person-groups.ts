@@ -1,9 +1,8 @@
-import DataLoader from 'dataloader';
 import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
-import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
+import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
 const groupsOfPersons = perDialect(
   (d) => `SELECT "orgId", "personId", "groupName" FROM "PersonGroup"
@@ -31,10 +30,4 @@ const sharedGroups = sharedBatch<string[]>(
 );
 
 /** The group names of persons of the caller's organization, sorted; one query per batch. */
-export const personGroupsLoader = defineLoader(
-  (ctx: Context) =>
-    new DataLoader<string, string[]>(async (personIds) => {
-      const orgId = orgIdOf(ctx);
-      return Promise.all(personIds.map((id) => sharedGroups(orgKey(orgId, id))));
-    }),
-);
+export const personGroupsLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedGroups));

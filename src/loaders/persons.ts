@@ -1,10 +1,9 @@
-import DataLoader from 'dataloader';
 import { type Context, orgIdOf } from '../context.ts';
 import { type Person, sql } from '../db/client.ts';
 import { personColumns, personFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { defineLoader } from './registry.ts';
-import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
+import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
 const personsById = perDialect(
   (d) => `SELECT ${personColumns} FROM "Person" WHERE "orgId" ${inList(d, 1)} AND "id" ${inList(d, 2)}`,
@@ -20,10 +19,4 @@ const sharedPersons = sharedBatch<Person | null>(
 );
 
 /** Persons of the caller's organization by id, one query per batch; null for unknown ids. */
-export const personLoader = defineLoader(
-  (ctx: Context) =>
-    new DataLoader<string, Person | null>(async (ids) => {
-      const orgId = orgIdOf(ctx);
-      return Promise.all(ids.map((id) => sharedPersons(orgKey(orgId, id))));
-    }),
-);
+export const personLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedPersons));

@@ -25,3 +25,11 @@ export function orgKeyLists(keys: readonly string[]): [string[], string[]] {
   const pairs = keys.map((key) => JSON.parse(key) as [string, string]);
   return [[...new Set(pairs.map(([orgId]) => orgId))], [...new Set(pairs.map(([, id]) => id))]];
 }
+
+/**
+ * A request's DataLoader over a shared batch keyed by `orgKey`: ids of the caller's organization only, deduplicated
+ * and cached for the request as DataLoader does, read together with every other request's.
+ */
+export function orgScoped<V>(orgId: string, shared: (key: string) => Promise<V>): DataLoader<string, V> {
+  return new DataLoader<string, V>((ids) => Promise.all(ids.map((id) => shared(orgKey(orgId, id)))));
+}

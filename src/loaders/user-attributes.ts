@@ -5,7 +5,7 @@ import { userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { byName, type GroupValueRow } from '../domain/user-attributes/resolve.ts';
 import { defineLoader } from './registry.ts';
-import { orgKey, orgKeyLists, sharedBatch } from './shared-batch.ts';
+import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
 const definitionsOfOrgs = perDialect((d) => `SELECT * FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`);
 const ownValuesOfPersons = perDialect(
@@ -89,19 +89,7 @@ export const userAttributesLoader = defineLoader(
 );
 
 /** Persons' own values (userAttributeId → value), one query per batch of persons. */
-export const ownAttributeValuesLoader = defineLoader(
-  (ctx: Context) =>
-    new DataLoader<string, Map<string, string>>(async (personIds) => {
-      const orgId = orgIdOf(ctx);
-      return Promise.all(personIds.map((id) => sharedOwnValues(orgKey(orgId, id))));
-    }),
-);
+export const ownAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedOwnValues));
 
 /** Group values of every attribute by group name, one query per batch of group names. */
-export const groupAttributeValuesLoader = defineLoader(
-  (ctx: Context) =>
-    new DataLoader<string, GroupValueRow[]>(async (groupNames) => {
-      const orgId = orgIdOf(ctx);
-      return Promise.all(groupNames.map((name) => sharedGroupValues(orgKey(orgId, name))));
-    }),
-);
+export const groupAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedGroupValues));
