@@ -151,7 +151,7 @@ const setUuidMetadata: Handler = async (store, request) => {
   const ifMatch = optionalString(request.body.ifMatch, 'ifMatch');
   const changes = metadataChanges(request.body);
   const row = await store.setMetadata(orgId, uuid, changes, ifMatch);
-  return { uuidMetadata: { ...row, custom: row.custom === null ? null : JSON.parse(row.custom) } };
+  return { uuidMetadata: { id: row.id, eTag: row.eTag, updated: row.updated } };
 };
 
 const updateMyAttributes: Handler = async (store, request) => {
