@@ -18,6 +18,8 @@ export interface LoadJob {
   durationSeconds: number;
   /** Requests per second (paced jobs). */
   rate?: number;
+  /** Closed-loop load before the measured part, not counted (saves starting a worker for the warm-up). */
+  warmupSeconds?: number;
 }
 
 export type JobResult = { kind: 'closed'; result: LoadResult } | { kind: 'paced'; result: PacedResult };
@@ -39,21 +41,23 @@ async function runJob(job: LoadJob): Promise<JobResult> {
     return { kind: 'paced', result };
   }
   const perUrl = Math.max(1, Math.floor(job.connections / job.urls.length));
-  const results = await Promise.all(
-    job.urls.map((url) =>
-      runLoad({
-        scenario,
-        target: job.target,
-        url,
-        attrqlUrl: job.attrqlUrl,
-        data: job.data,
-        shared,
-        connections: perUrl,
-        durationSeconds: job.durationSeconds,
-      }),
-    ),
-  );
-  return { kind: 'closed', result: combine(results) };
+  const load = (durationSeconds: number) =>
+    Promise.all(
+      job.urls.map((url) =>
+        runLoad({
+          scenario,
+          target: job.target,
+          url,
+          attrqlUrl: job.attrqlUrl,
+          data: job.data,
+          shared,
+          connections: perUrl,
+          durationSeconds,
+        }),
+      ),
+    );
+  if (job.warmupSeconds) await load(job.warmupSeconds);
+  return { kind: 'closed', result: combine(await load(job.durationSeconds)) };
 }
 
 /** Several servers' results as one: requests and errors add up, latencies take the worst. */

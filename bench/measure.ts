@@ -29,11 +29,15 @@ async function job(
   target: Target,
   servers: Server[],
   attrqlUrl: string,
-  extra: Pick<LoadJob, 'kind' | 'durationSeconds'> & { rate?: number },
+  extra: Pick<LoadJob, 'kind' | 'durationSeconds' | 'rate' | 'warmupSeconds'>,
 ): Promise<JobResult> {
-  // Scenario 4 starts every job from the eTags stored now.
-  const data: LoadData =
-    id === 'uuid-metadata' ? { ...ctx.data, metadataETags: await metadataETags(ctx.databaseUrl, ctx.orgId) } : ctx.data;
+  // Scenario 4 starts every job from the eTags stored now, once the writes of the previous job (still running on
+  // the server when its load generator stopped) are done.
+  let data = ctx.data;
+  if (id === 'uuid-metadata') {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    data = { ...ctx.data, metadataETags: await metadataETags(ctx.databaseUrl, ctx.orgId) };
+  }
   for (let attempt = 1; ; attempt += 1) {
     for (const server of servers) await server.ensureRunning();
     const generations = servers.map((server) => server.generation);
@@ -77,29 +81,26 @@ export async function measureScenario(
   const attrqlUrl = (attrql[0] as Server).url;
   const sides: { target: Target; servers: Server[] }[] = [{ target: 'attrql', servers: attrql }];
   if (baseline && scenario.hasBaseline) sides.push({ target: 'baseline', servers: [baseline] });
-  for (const side of sides) {
-    log(`${scenario.title}: ${side.target} warm-up ${options.warmupSeconds} s`);
-    await job(ctx, id, side.target, side.servers, attrqlUrl, {
-      kind: 'closed',
-      durationSeconds: options.warmupSeconds,
-    });
-  }
   const rounds = new Map<Target, { results: LoadResult[]; rss: number }>(
     sides.map((side) => [side.target, { results: [], rss: 0 }]),
   );
   for (let round = 1; round <= options.rounds; round += 1) {
     for (const side of sides) {
       const stopSampling = sampleRss(side.servers);
+      // The first round of each side starts with the warm-up, in the same load generator process.
+      const warmupSeconds = round === 1 ? options.warmupSeconds : 0;
       const result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
+        warmupSeconds,
       });
       const rss = stopSampling();
       if (result.kind !== 'closed') throw new Error('expected a closed-loop result');
       const entry = rounds.get(side.target) as { results: LoadResult[]; rss: number };
       entry.results.push(result.result);
       entry.rss = Math.max(entry.rss, rss);
-      log(`${scenario.title}: ${side.target} round ${round}/${options.rounds}: ${summary(result.result)}`);
+      const warm = warmupSeconds ? ` (after ${warmupSeconds} s warm-up)` : '';
+      log(`${scenario.title}: ${side.target} round ${round}/${options.rounds}${warm}: ${summary(result.result)}`);
     }
   }
   const measured = (target: Target): Measured | null => {

@@ -27,7 +27,7 @@ export function withPerformanceSection(readme: string, section: string): string 
   if (start === -1) return `${readme.trimEnd()}\n\n${section}`;
   const next = readme.indexOf('\n## ', start + heading.length + 1);
   const rest = next === -1 ? '' : readme.slice(next);
-  return `${readme.slice(0, start + 1)}${section}${rest ? `\n${rest.trimStart().replace(/^/, '')}` : ''}`;
+  return `${readme.slice(0, start + 1)}${section}${rest ? `\n${rest.trimStart()}` : ''}`;
 }
 
 export function writeReadme(results: RunResults): void {
