@@ -39,8 +39,12 @@ async function job(
     data = { ...ctx.data, metadataETags: await metadataETags(ctx.databaseUrl, ctx.orgId) };
   }
   for (let attempt = 1; ; attempt += 1) {
-    for (const server of servers) await server.ensureRunning();
+    let restarted = false;
+    for (const server of servers) restarted = (await server.ensureRunning()) || restarted;
     const generations = servers.map((server) => server.generation);
+    // A restarted server is cold again: warm it up first, whatever the round.
+    const warmupSeconds = restarted && extra.kind === 'closed' ? ctx.options.warmupSeconds : extra.warmupSeconds;
+    if (restarted) ctx.log(`${target} had died and was restarted (killed from outside?)`);
     const result = await runWorker(
       {
         scenario: id,
@@ -50,6 +54,7 @@ async function job(
         data,
         connections: ctx.options.connections,
         ...extra,
+        warmupSeconds,
       },
       join(jobDir, `job-${++jobCount}.json`),
     );

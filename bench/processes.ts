@@ -46,6 +46,9 @@ export interface Server {
 
 const healthTimeoutMs = 120_000;
 
+/** Servers that died unexpectedly during the run (restarted, their job repeated): reported with the results. */
+export const unexpectedExits: { name: string; at: string; status: string }[] = [];
+
 /** Starts a server process on core 0 and waits until GET /health answers 200. */
 export async function startServer(name: string, script: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
@@ -70,6 +73,7 @@ export async function startServer(name: string, script: string, env: Record<stri
     });
     current.on('exit', (code, signal) => {
       if (!stopping) {
+        unexpectedExits.push({ name, at: new Date().toISOString(), status: String(code ?? signal) });
         process.stderr.write(`${name} (pid ${current.pid}) exited unexpectedly (${code ?? signal}):\n${stderr}\n`);
       }
     });

@@ -155,6 +155,13 @@ export function renderReport(results: RunResults): string {
     }
   }
 
+  const exits = results.unexpectedExits ?? [];
+  if (exits.length > 0) {
+    lines.push(
+      '',
+      `Note: ${exits.length} server process(es) died during the run (${exits.map((e) => `${e.name}: ${e.status}`).join(', ')}), e.g. killed from outside; each was restarted and the job it was in repeated.`,
+    );
+  }
   const m = results.machine;
   lines.push(
     '',

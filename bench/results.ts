@@ -66,4 +66,6 @@ export interface RunResults {
   machine: Machine;
   databases: DatabaseResults[];
   scale: ScaleSize[];
+  /** Servers that died during the run (e.g. killed from outside): restarted, and the job they were in repeated. */
+  unexpectedExits: { name: string; at: string; status: string }[];
 }

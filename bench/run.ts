@@ -11,7 +11,7 @@ import { personId } from './fixture.ts';
 import { graphql } from './http.ts';
 import { machineInfo } from './machine.ts';
 import { type Context, measurePaced, measureScenario } from './measure.ts';
-import { repoRoot, rssMiB, type Server, startServer } from './processes.ts';
+import { repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
 import type { DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
@@ -216,6 +216,7 @@ async function main(opts: BenchOptions): Promise<void> {
     machine,
     databases,
     scale,
+    unexpectedExits,
   };
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

@@ -43,8 +43,7 @@ const sql = {
   groupValues:
     'SELECT "userAttributeId", "groupName", "value", "rank" FROM "UserAttributeGroupValue" WHERE "orgId" = $1 AND "groupName" = ANY($2::text[])',
   page: 'SELECT "id", "eTag" FROM "Person" WHERE "orgId" = $1 ORDER BY "createdAt", "id" LIMIT $2',
-  pageGroups:
-    'SELECT "personId", "groupName" FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = ANY($2::text[]) ORDER BY "groupName" COLLATE "C"',
+  pageGroups: 'SELECT "personId", "groupName" FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = ANY($2::text[])',
   pageRoles:
     'SELECT pr."personId", r."name" FROM "PersonRole" pr JOIN "Role" r ON r."orgId" = pr."orgId" AND r."id" = pr."roleId" WHERE pr."orgId" = $1 AND pr."personId" = ANY($2::text[]) ORDER BY r."name" COLLATE "C"',
   pageAttributes:
@@ -201,8 +200,10 @@ export function postgresStore(url: string): Store {
       for (const row of own) byPerson.get(row.personId)?.ownValues?.set(row.userAttributeId, row.value);
       const allGroups = [...new Set(groups.map((row) => row.groupName))];
       const groupValues = await run<GroupValueRow>(pool, 'groupValues', [orgId, allGroups]);
+      // Sorted here: ORDER BY "groupName" would make SQLite walk the (orgId, groupName) index of every person.
       return [...byPerson.values()].map((person) => ({
         ...person,
+        groups: (person.groups ?? []).sort(),
         buckets,
         userAttributes: attributesOfOrg,
         groupValues,

@@ -50,7 +50,7 @@ export function sqliteStore(path: string): Store {
     ),
     page: q('SELECT "id", "eTag" FROM "Person" WHERE "orgId" = ? ORDER BY "createdAt", "id" LIMIT ?'),
     pageGroups: q(
-      'SELECT "personId", "groupName" FROM "PersonGroup" WHERE "orgId" = ? AND "personId" IN (SELECT value FROM json_each(?)) ORDER BY "groupName"',
+      'SELECT "personId", "groupName" FROM "PersonGroup" WHERE "orgId" = ? AND "personId" IN (SELECT value FROM json_each(?))',
     ),
     pageRoles: q(
       'SELECT pr."personId", r."name" FROM "PersonRole" pr JOIN "Role" r ON r."orgId" = pr."orgId" AND r."id" = pr."roleId" WHERE pr."orgId" = ? AND pr."personId" IN (SELECT value FROM json_each(?)) ORDER BY r."name"',
@@ -236,8 +236,10 @@ export function sqliteStore(path: string): Store {
       const groupValues = s.groupValues.all(orgId, JSON.stringify(allGroups)) as GroupValueRow[];
       const buckets = bucketNames(orgId);
       const attributesOfOrg = userAttributes(orgId);
+      // Sorted here: ORDER BY "groupName" would make SQLite walk the (orgId, groupName) index of every person.
       return [...byPerson.values()].map((person) => ({
         ...person,
+        groups: (person.groups ?? []).sort(),
         buckets,
         userAttributes: attributesOfOrg,
         groupValues,
