@@ -6,6 +6,8 @@ export interface BenchOptions {
   quick: boolean;
   databases: ('sqlite' | 'postgresql')[];
   scenarios: ScenarioId[];
+  /** The scenarios run on PostgreSQL (--quick: a subset, to stay under 3 minutes). */
+  postgresScenarios: ScenarioId[];
   persons: number;
   connections: number;
   rounds: number;
@@ -46,7 +48,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     process.stdout.write(
       [
         'npm run bench -- [options]',
-        '  --quick                 short rounds, small seed, no scale phase (< 3 min; what CI runs)',
+        '  --quick                 1 × 2 s rounds, 200 persons, fewer PostgreSQL scenarios, no scale phase (< 3 min; CI)',
         '  --skip-scale            skip scenarios 2 and 3 at 10,000 and 1,000,000 persons',
         '  --db sqlite|postgresql  one database only',
         `  --scenarios a,b         a subset of ${scenarioIds.join(', ')}`,
@@ -72,6 +74,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     quick,
     databases: db ? [db] : ['sqlite', 'postgresql'],
     scenarios,
+    postgresScenarios: quick
+      ? scenarios.filter((id) => ['merge', 'person', 'persons', 'my-attributes'].includes(id))
+      : scenarios,
     persons: number(values.persons, quick ? 200 : 1000),
     connections: number(values.connections, 16),
     rounds: number(values.rounds, quick ? 1 : 3),

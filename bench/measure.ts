@@ -94,11 +94,20 @@ export async function measureScenario(
       const stopSampling = sampleRss(side.servers);
       // The first round of each side starts with the warm-up, in the same load generator process.
       const warmupSeconds = round === 1 ? options.warmupSeconds : 0;
-      const result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
+      let result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
         warmupSeconds,
       });
+      // Not one response in the whole round: the server was stalled (a starved core); such a round means nothing.
+      for (let retry = 1; retry <= 2 && result.kind === 'closed' && result.result.requests === 0; retry += 1) {
+        log(`${scenario.title}: ${side.target} answered nothing in ${options.durationSeconds} s; repeating the round`);
+        result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
+          kind: 'closed',
+          durationSeconds: options.durationSeconds,
+          warmupSeconds: options.warmupSeconds,
+        });
+      }
       const rss = stopSampling();
       if (result.kind !== 'closed') throw new Error('expected a closed-loop result');
       const entry = rounds.get(side.target) as { results: LoadResult[]; rss: number };

@@ -88,7 +88,8 @@ function countStatements(databaseUrl: string, job: StatementsJob, rateLimit = '0
   return JSON.parse(output.trim().split('\n').pop() as string) as StatementCounts;
 }
 
-const wanted = (id: ScenarioId) => options.scenarios.includes(id);
+const wanted = (id: ScenarioId, provider: 'sqlite' | 'postgresql' = 'sqlite') =>
+  (provider === 'postgresql' ? options.postgresScenarios : options.scenarios).includes(id);
 
 async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseResults> {
   const database: BenchDatabase =
@@ -104,14 +105,14 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     data,
     log: (line) => log(`${provider}: ${line}`),
   };
-  const main = mainScenarios.filter(wanted);
+  const main = mainScenarios.filter((id) => wanted(id, provider));
 
   const attrql = await startAttrql(database.url);
   const baseline = await startBaseline(database.url);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const idleRssMiB = { attrql: rssMiB(attrql.pid), baseline: rssMiB(baseline.pid) };
   ctx.log(`idle RSS: attrql ${idleRssMiB.attrql.toFixed(0)} MiB, baseline ${idleRssMiB.baseline.toFixed(0)} MiB`);
-  if (wanted('my-attributes')) {
+  if (wanted('my-attributes', provider)) {
     data.tokens = await mintTokens(attrql.url, seeded.apiKey, Math.min(options.persons, options.quick ? 32 : 256));
   }
 
@@ -120,9 +121,9 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   const statements = countStatements(database.url, {
     data: { ...data, metadataETags: {} },
     scenarios: statementScenarios,
-    pageSizes: wanted('persons') ? [1, 10, 100] : [],
+    pageSizes: wanted('persons', provider) ? [1, 10, 100] : [],
   });
-  if (wanted('merge-rate-limited')) {
+  if (wanted('merge-rate-limited', provider)) {
     const limited = countStatements(database.url, { data, scenarios: ['merge'], pageSizes: [] }, rateLimitForScenario6);
     statements['merge-rate-limited'] = limited.merge as number;
   }
@@ -139,7 +140,7 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   }
   await stop(attrql);
 
-  if (wanted('merge-rate-limited')) {
+  if (wanted('merge-rate-limited', provider)) {
     const limited = await startAttrql(database.url, rateLimitForScenario6);
     scenarioResults.push(await measureScenario(ctx, 'merge-rate-limited', [limited], null));
     await stop(limited);
