@@ -1,0 +1,42 @@
+// Writes a run's table and machine into the README's "Performance" section (the last section; created when
+// missing). As a script, `npm run bench:readme [results.json]` uses bench/results/latest.json by default.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './processes.ts';
+import { renderReport } from './report.ts';
+import type { RunResults } from './results.ts';
+
+const heading = '## Performance';
+
+export function performanceSection(results: RunResults): string {
+  return [
+    heading,
+    '',
+    'Measured by `npm run bench` (issue 8): attrql against a minimal `node:http` + raw-driver baseline that does the',
+    'same work on the same tables (`bench/baseline/`), with autocannon, the server pinned to one core and the load',
+    'generator to another. Raw results: `bench/results/`. `npm run bench -- --quick` is the short version CI runs.',
+    '',
+    renderReport(results),
+    '',
+  ].join('\n');
+}
+
+/** The README with its Performance section replaced (or appended at the end). */
+export function withPerformanceSection(readme: string, section: string): string {
+  const start = readme.indexOf(`\n${heading}\n`);
+  if (start === -1) return `${readme.trimEnd()}\n\n${section}`;
+  const next = readme.indexOf('\n## ', start + heading.length + 1);
+  const rest = next === -1 ? '' : readme.slice(next);
+  return `${readme.slice(0, start + 1)}${section}${rest ? `\n${rest.trimStart()}` : ''}`;
+}
+
+export function writeReadme(results: RunResults): void {
+  const path = join(repoRoot, 'README.md');
+  writeFileSync(path, withPerformanceSection(readFileSync(path, 'utf8'), performanceSection(results)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = process.argv[2] ?? join(repoRoot, 'bench', 'results', 'latest.json');
+  writeReadme(JSON.parse(readFileSync(file, 'utf8')) as RunResults);
+  process.stderr.write(`README.md: Performance section written from ${file}\n`);
+}

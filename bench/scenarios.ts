@@ -1,0 +1,195 @@
+// The benchmark's scenarios: for each, the request attrql gets (GraphQL over HTTP) and the one the baseline
+// gets (its own route, same inputs), built per request by the load generators.
+import { benchBucket, mergeKeys, personId } from './fixture.ts';
+
+export type Target = 'attrql' | 'baseline';
+
+export const scenarioIds = [
+  'merge',
+  'person',
+  'person-light',
+  'persons',
+  'uuid-metadata',
+  'my-attributes',
+  'merge-rate-limited',
+  'merge-two-processes',
+] as const;
+export type ScenarioId = (typeof scenarioIds)[number];
+
+/** What the load generator knows about the seeded data. */
+export interface LoadData {
+  apiKey: string;
+  persons: number;
+  /** Person tokens (scenario 5), each for its own person. */
+  tokens: string[];
+  /** Current UUID metadata eTag by person id (scenario 4); the generator keeps it current from responses. */
+  metadataETags: Record<string, string>;
+}
+
+/** Per-connection state (autocannon keeps one context per connection). */
+export interface ConnectionContext {
+  /** The person the connection's request in flight writes (scenario 4). */
+  pending?: string;
+}
+
+export interface BuiltRequest {
+  path: string;
+  body: string;
+  authorization: string;
+}
+
+export interface Scenario {
+  id: ScenarioId;
+  /** Number and name as issue 8 lists them. */
+  title: string;
+  /** The scenario attrql's baseline twin runs on; null when it is compared with another attrql scenario. */
+  hasBaseline: boolean;
+  build(target: Target, data: LoadData, context: ConnectionContext, shared: SharedState): BuiltRequest;
+  /** The eTag a response carries (scenario 4), to keep `metadataETags` current. */
+  responseETag?(target: Target, body: string): string | null;
+}
+
+/** State shared by every connection of one load generator. */
+export interface SharedState {
+  /** Persons no request is writing right now (scenario 4), oldest first. */
+  free: string[];
+  counter: number;
+}
+
+export function sharedState(data: LoadData): SharedState {
+  return { free: Object.keys(data.metadataETags), counter: 0 };
+}
+
+export const graphqlPath = '/graphql';
+
+const randomPerson = (data: LoadData) => personId(Math.floor(Math.random() * data.persons));
+const gql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+
+const mergeQuery = `mutation Merge($personId: ID!, $attributes: JSONObject!) { updatePersonAttributes(input: { personId: $personId, bucket: "${benchBucket}", attributes: $attributes }) { person { id eTag } attributes } }`;
+export const personQuery =
+  'query Person($id: ID!) { person(id: $id) { id eTag attributes attributeValues { name value source } } }';
+export const personLightQuery = 'query PersonLight($id: ID!) { person(id: $id) { id eTag attributes } }';
+export const personsQuery =
+  'query Persons($first: Int!) { persons(first: $first) { nodes { id groups roles attributes attributeValues { name value source } } } }';
+const metadataQuery =
+  'mutation SetMetadata($uuid: ID!, $name: String, $custom: JSONObject, $ifMatch: String) { setUuidMetadata(input: { uuid: $uuid, name: $name, custom: $custom, ifMatch: $ifMatch }) { uuidMetadata { id eTag updated } } }';
+const myAttributesQuery =
+  'mutation MyAttributes($attributes: JSONObject!) { updateMyAttributes(input: { attributes: $attributes }) { attributes } }';
+
+function mergeRequest(target: Target, data: LoadData): BuiltRequest {
+  const id = randomPerson(data);
+  const attributes = mergeKeys();
+  return target === 'attrql'
+    ? { path: graphqlPath, body: gql(mergeQuery, { personId: id, attributes }), authorization: data.apiKey }
+    : {
+        path: '/merge',
+        body: JSON.stringify({ personId: id, bucket: benchBucket, attributes }),
+        authorization: data.apiKey,
+      };
+}
+
+const read =
+  (query: string, route: string) =>
+  (target: Target, data: LoadData): BuiltRequest => {
+    const id = randomPerson(data);
+    return target === 'attrql'
+      ? { path: graphqlPath, body: gql(query, { id }), authorization: data.apiKey }
+      : { path: route, body: JSON.stringify({ id }), authorization: data.apiKey };
+  };
+
+/**
+ * A person is written by one request at a time: requests take persons from the shared queue of free ones and
+ * `afterResponse` puts them back with their new eTag, so every ifMatch is the current eTag.
+ */
+function metadataRequest(
+  target: Target,
+  data: LoadData,
+  context: ConnectionContext,
+  shared: SharedState,
+): BuiltRequest {
+  const uuid = shared.free.shift() ?? personId(Math.floor(Math.random() * data.persons));
+  context.pending = uuid;
+  shared.counter += 1;
+  const input = {
+    uuid,
+    name: `Name ${shared.counter}`,
+    custom: { score: shared.counter, vip: shared.counter % 2 === 0 },
+    ifMatch: data.metadataETags[uuid] ?? null,
+  };
+  return target === 'attrql'
+    ? { path: graphqlPath, body: gql(metadataQuery, input), authorization: data.apiKey }
+    : { path: '/uuid-metadata', body: JSON.stringify(input), authorization: data.apiKey };
+}
+
+function myAttributesRequest(target: Target, data: LoadData): BuiltRequest {
+  const token = data.tokens[Math.floor(Math.random() * data.tokens.length)] as string;
+  const attributes = mergeKeys();
+  return target === 'attrql'
+    ? { path: graphqlPath, body: gql(myAttributesQuery, { attributes }), authorization: token }
+    : { path: '/my-attributes', body: JSON.stringify({ attributes }), authorization: token };
+}
+
+function metadataETag(target: Target, body: string): string | null {
+  try {
+    const parsed = JSON.parse(body) as {
+      data?: { setUuidMetadata?: { uuidMetadata?: { eTag?: string } }; uuidMetadata?: { eTag?: string } };
+    };
+    const eTag =
+      target === 'attrql' ? parsed.data?.setUuidMetadata?.uuidMetadata?.eTag : parsed.data?.uuidMetadata?.eTag;
+    return eTag ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export const scenarios: Record<ScenarioId, Scenario> = {
+  merge: { id: 'merge', title: '1 merge 3 keys', hasBaseline: true, build: mergeRequest },
+  person: { id: 'person', title: '2 person + attributeValues', hasBaseline: true, build: read(personQuery, '/person') },
+  'person-light': {
+    id: 'person-light',
+    title: '2b person { id eTag attributes }',
+    hasBaseline: true,
+    build: read(personLightQuery, '/person-light'),
+  },
+  persons: {
+    id: 'persons',
+    title: '3 persons(first: 100)',
+    hasBaseline: true,
+    build: (target, data) =>
+      target === 'attrql'
+        ? { path: graphqlPath, body: gql(personsQuery, { first: 100 }), authorization: data.apiKey }
+        : { path: '/persons', body: JSON.stringify({ first: 100 }), authorization: data.apiKey },
+  },
+  'uuid-metadata': {
+    id: 'uuid-metadata',
+    title: '4 setUuidMetadata + ifMatch',
+    hasBaseline: true,
+    build: metadataRequest,
+    responseETag: metadataETag,
+  },
+  'my-attributes': {
+    id: 'my-attributes',
+    title: '5 updateMyAttributes (token)',
+    hasBaseline: true,
+    build: myAttributesRequest,
+  },
+  'merge-rate-limited': {
+    id: 'merge-rate-limited',
+    title: '6 merge, rate limit on',
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+  'merge-two-processes': {
+    id: 'merge-two-processes',
+    title: '7 merge, 2 processes, 1 SQLite file',
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+};
+
+/** The pieces of a response that mean it failed: an HTTP error or a GraphQL `errors` entry. */
+export function failureCode(status: number, body: string): string | null {
+  if (status < 400 && !body.includes('"errors"')) return null;
+  const match = /"code":"([A-Z_]+)"/.exec(body);
+  return match?.[1] ?? `HTTP_${status}`;
+}
