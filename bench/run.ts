@@ -28,7 +28,7 @@ const log = (line: string) =>
 const rateLimitForScenario6 = '1000000000';
 const mainScenarios: ScenarioId[] = ['merge', 'person', 'person-light', 'persons', 'uuid-metadata', 'my-attributes'];
 
-const cleanups: (() => Promise<void>)[] = [async () => rmSync(jobDir, { recursive: true, force: true })];
+const cleanups: (() => Promise<void>)[] = [];
 async function cleanUp(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
 }
@@ -207,6 +207,7 @@ async function runScale(): Promise<ScaleSize[]> {
 }
 
 async function main(opts: BenchOptions): Promise<void> {
+  cleanups.unshift(async () => rmSync(jobDir, { recursive: true, force: true }));
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   log(`attrql ${machine.commit}, ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}`);
