@@ -12,7 +12,8 @@ import { runWorker, type Server, sampleRss } from './processes.ts';
 import type { Measured, PacedComparison, ScenarioResult } from './results.ts';
 import { type LoadData, type ScenarioId, scenarios, type Target } from './scenarios.ts';
 
-const jobDir = mkdtempSync(join(tmpdir(), 'attrql-bench-'));
+/** Where the load jobs' files go (removed at the end of the run). */
+export const jobDir = mkdtempSync(join(tmpdir(), 'attrql-bench-'));
 let jobCount = 0;
 
 export interface Context {

@@ -129,7 +129,7 @@ export function renderReport(results: RunResults): string {
       lines.push(
         '',
         `Bytes per person on disk: ${results.scale.map((s) => `${int(s.bytesPerPerson)} at ${int(s.persons)}`).join(', ')}` +
-          ` (seeded in ${results.scale.map((s) => (s.reused ? 'an earlier run' : `${s.seedSeconds.toFixed(0)} s`)).join(' / ')}).`,
+          `; seeding took ${results.scale.map((s) => `${s.seedSeconds.toFixed(0)} s${s.reused ? ' (in an earlier run, reused)' : ''}`).join(' and ')}.`,
       );
     }
   }

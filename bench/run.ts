@@ -3,14 +3,14 @@
 // baseline, paced tail latency at half of attrql's maximum, the rate-limited merge (6) and two processes on one
 // SQLite file (7); then scenarios 2 and 3 at two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchOptions, parseBenchArgs } from './args.ts';
 import { type BenchDatabase, dataDir, postgresDatabase, sqliteDatabase } from './databases.ts';
 import { personId } from './fixture.ts';
 import { graphql } from './http.ts';
 import { machineInfo } from './machine.ts';
-import { type Context, measurePaced, measureScenario } from './measure.ts';
+import { type Context, jobDir, measurePaced, measureScenario } from './measure.ts';
 import { repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
@@ -84,12 +84,16 @@ function countStatements(databaseUrl: string, job: StatementsJob, rateLimit = '0
   const file = join(dataDir, `statements-${process.pid}.json`);
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(job));
-  const output = execFileSync(process.execPath, ['--import', 'tsx', 'bench/statements.ts', file], {
-    cwd: repoRoot,
-    env: { ...process.env, ...attrqlEnv(databaseUrl, rateLimit) },
-    encoding: 'utf8',
-  });
-  return JSON.parse(output.trim().split('\n').pop() as string) as StatementCounts;
+  try {
+    const output = execFileSync(process.execPath, ['--import', 'tsx', 'bench/statements.ts', file], {
+      cwd: repoRoot,
+      env: { ...process.env, ...attrqlEnv(databaseUrl, rateLimit) },
+      encoding: 'utf8',
+    });
+    return JSON.parse(output.trim().split('\n').pop() as string) as StatementCounts;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 const wanted = (id: ScenarioId, provider: 'sqlite' | 'postgresql' = 'sqlite') =>
@@ -207,6 +211,7 @@ async function runScale(): Promise<ScaleSize[]> {
 }
 
 async function main(opts: BenchOptions): Promise<void> {
+  cleanups.unshift(async () => rmSync(jobDir, { recursive: true, force: true }));
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   log(`attrql ${machine.commit}, ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}`);
