@@ -61,7 +61,22 @@ const touchWithBucket = `UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4
   RETURNING ${personColumns},
     (SELECT "endUserPermissions" FROM "AttributeBucket" b WHERE b."orgId" = $1 AND b."name" = $6) AS "bucketPermissions"`;
 
-type Change = (tx: SqlRunner) => Promise<void>;
+// PostgreSQL: the same touch and the merge's upsert in one statement (one round trip less). The upsert reads the
+// touched row, so it runs after the person's lock is taken, and only into a bucket the caller may write.
+const touchAndUpsert = `WITH touched AS (${touchWithBucket}),
+  written AS (
+    INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
+    SELECT $1, $2, $6, n, v FROM touched, unnest($7::text[], $8::text[]) AS rows(n, v)
+    WHERE touched."bucketPermissions" IS NOT NULL AND (NOT $9 OR touched."bucketPermissions" = 'READ_WRITE')
+    ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value")
+  SELECT * FROM touched`;
+
+interface BucketChange {
+  /** Keys to set (merge, replace). */
+  upsert?: Record<string, unknown>;
+  /** Runs before the upsert (replace clears the bucket, delete removes keys). */
+  before?: (tx: SqlRunner) => Promise<void>;
+}
 
 /**
  * The frame of every bucket write, in one transaction: touch the person and check the bucket in one statement
@@ -72,18 +87,16 @@ async function writeBucket(
   personId: string,
   bucket: string,
   ifMatch: string | null | undefined,
-  change: Change,
+  change: BucketChange,
   endUser = false,
 ): Promise<BucketWrite> {
   return sql.transaction(async (tx) => {
-    const [row] = await tx.all(touchWithBucket, [
-      orgId,
-      personId,
-      newPersonETag(),
-      new Date(),
-      ifMatch ?? null,
-      bucket,
-    ]);
+    const touchParams = [orgId, personId, newPersonETag(), new Date(), ifMatch ?? null, bucket];
+    const { upsert, before } = change;
+    const fused = tx.dialect === 'postgresql' && upsert !== undefined && !before;
+    const [row] = fused
+      ? await tx.all(touchAndUpsert, [...touchParams, ...upsertParams('postgresql', upsert), endUser])
+      : await tx.all(touchWithBucket, touchParams);
     if (!row) {
       await requireBucket(orgId, bucket, tx); // an unknown bucket is reported before an unknown person
       throw await whyNotTouched(tx, orgId, personId, ifMatch);
@@ -92,7 +105,10 @@ async function writeBucket(
     if (endUser && row.bucketPermissions !== 'READ_WRITE') {
       throw forbidden(`End users cannot write the bucket "${bucket}".`);
     }
-    await change(tx);
+    if (!fused) {
+      await before?.(tx);
+      if (upsert) await upsertAttributes(tx, orgId, personId, bucket, upsert);
+    }
     const attributes = await readBucket(tx, orgId, personId, bucket);
     return { person: personFromRow(row), attributes };
   });
@@ -107,14 +123,7 @@ export function mergeAttributes(
   ifMatch?: string | null,
   endUser = false,
 ): Promise<BucketWrite> {
-  return writeBucket(
-    orgId,
-    personId,
-    bucket,
-    ifMatch,
-    (tx) => upsertAttributes(tx, orgId, personId, bucket, attributes),
-    endUser,
-  );
+  return writeBucket(orgId, personId, bucket, ifMatch, { upsert: attributes }, endUser);
 }
 
 const clearBucket = 'DELETE FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3';
@@ -127,10 +136,10 @@ export function replaceAttributes(
   attributes: Record<string, unknown>,
   ifMatch?: string | null,
 ): Promise<BucketWrite> {
-  return writeBucket(orgId, personId, bucket, ifMatch, async (tx) => {
+  return writeBucket(orgId, personId, bucket, ifMatch, {
     // Both statements run under the person's lock, so no merge can slip in between them.
-    await tx.run(clearBucket, [orgId, personId, bucket]);
-    await upsertAttributes(tx, orgId, personId, bucket, attributes);
+    before: async (tx) => void (await tx.run(clearBucket, [orgId, personId, bucket])),
+    upsert: attributes,
   });
 }
 
@@ -146,7 +155,7 @@ export function deleteAttributes(
   bucket: string,
   names: readonly string[],
 ): Promise<BucketWrite> {
-  return writeBucket(orgId, personId, bucket, null, async (tx) => {
-    await tx.run(deleteNames, [orgId, personId, bucket, [...new Set(names)]]);
+  return writeBucket(orgId, personId, bucket, null, {
+    before: async (tx) => void (await tx.run(deleteNames, [orgId, personId, bucket, [...new Set(names)]])),
   });
 }
