@@ -2,6 +2,7 @@ import { personOf } from '../../context.ts';
 import { personLoader } from '../../loaders/persons.ts';
 import { builder } from '../builder.ts';
 import { PersonRef } from './person-type.ts';
+import { prefetchPersonFields } from './prefetch.ts';
 
 builder.queryField('person', (t) =>
   t.field({
@@ -9,7 +10,10 @@ builder.queryField('person', (t) =>
     nullable: true,
     description: 'A person of your organization; null when unknown.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => personLoader(ctx).load(String(id)),
+    resolve: (_root, { id }, ctx, info) => {
+      prefetchPersonFields(ctx, String(id), info);
+      return personLoader(ctx).load(String(id));
+    },
   }),
 );
 
@@ -20,6 +24,10 @@ builder.queryField('me', (t) =>
     description: 'The caller, with a person token (user:attributes:read or write).',
     skipTypeScopes: true,
     authScopes: { personRead: true },
-    resolve: (_root, _args, ctx) => personLoader(ctx).load(personOf(ctx).personId),
+    resolve: (_root, _args, ctx, info) => {
+      const { personId } = personOf(ctx);
+      prefetchPersonFields(ctx, personId, info);
+      return personLoader(ctx).load(personId);
+    },
   }),
 );
