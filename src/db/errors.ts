@@ -59,3 +59,12 @@ export function isMissingRow(error: unknown): boolean {
   }
   return false;
 }
+
+/** PostgreSQL gave up on the transaction so another could go on (deadlock 40P01, serialization 40001): retry it. */
+export function isRetryableConflict(error: unknown): boolean {
+  for (const cause of causes(error)) {
+    if (cause.code === '40P01' || cause.code === '40001' || cause.code === 'P2034') return true;
+    if (cause.kind === 'TransactionWriteConflict') return true;
+  }
+  return false;
+}

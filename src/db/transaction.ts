@@ -1,14 +1,28 @@
+import { serviceUnavailable } from '../errors.ts';
 import { db, type Tx } from './client.ts';
 import { databaseTimeoutMs } from './config.ts';
+import { isRetryableConflict } from './errors.ts';
+import { conflictMessage } from './sql/postgres-client.ts';
+
+const maxAttempts = 4;
 
 /**
  * Runs `fn` in one Prisma transaction: everything it writes lands together or not at all. On SQLite the
  * transaction holds the write lock from its first statement (see sqlite-serialized-adapter.ts); on
- * PostgreSQL, writers of the same person serialize on the person's row, which every write updates first.
+ * PostgreSQL, writers of the same person serialize on the person's row, which every write updates first; a
+ * deadlock or serialization failure is retried a few times, then answered SERVICE_UNAVAILABLE.
  * Hot paths use `sql.transaction` (sql/) instead, which is the same thing without Prisma's engine.
  */
-export function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(fn, { maxWait: databaseTimeoutMs, timeout: databaseTimeoutMs * 2 });
+export async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.$transaction(fn, { maxWait: databaseTimeoutMs, timeout: databaseTimeoutMs * 2 });
+    } catch (error) {
+      // A PostgreSQL deadlock or serialization failure undid the whole transaction: run it again.
+      if (!isRetryableConflict(error)) throw error;
+      if (attempt >= maxAttempts) throw serviceUnavailable(conflictMessage);
+    }
+  }
 }
 
 /** Thrown inside a transaction to undo everything it did and answer `value` instead. */

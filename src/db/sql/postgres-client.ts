@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { serviceUnavailable } from '../../errors.ts';
+import { isRetryableConflict } from '../errors.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -19,9 +20,8 @@ function bindable(value: SqlParam): unknown {
   return value;
 }
 
-/** PostgreSQL errors worth retrying the whole transaction for: deadlock detected, serialization failure. */
-const retryableCodes = new Set(['40P01', '40001']);
 const maxAttempts = 4;
+export const conflictMessage = 'The database kept aborting this write (deadlock or serialization); retry it.';
 
 /**
  * Named prepared statements on the pool Prisma's adapter also uses: PostgreSQL plans each statement once per
@@ -75,12 +75,9 @@ export class PostgresClient implements SqlClient {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && retryableCodes.has(code)) {
-          if (attempt < maxAttempts) continue;
-          throw serviceUnavailable('The database kept aborting this write (deadlock or serialization); retry it.');
-        }
-        throw error;
+        if (!isRetryableConflict(error)) throw error;
+        if (attempt < maxAttempts) continue;
+        throw serviceUnavailable(conflictMessage);
       } finally {
         client.release(broken);
       }
