@@ -43,7 +43,15 @@ export function redacted(url: string): string {
 /** The SQLite file of a config; its folder is created on first use. */
 export function sqlitePath(config: DatabaseConfig): string {
   const path = config.url.replace(/^file:/, '');
-  mkdirSync(dirname(path), { recursive: true });
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new StartupError(
+      `cannot create the folder ${folder} for the SQLite database (${code}); create it writable for this user, or point DATABASE_URL at a writable place`,
+    );
+  }
   return path;
 }
 

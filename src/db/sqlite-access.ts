@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { StartupError } from '../startup/startup-error.ts';
-import type { DatabaseConfig } from './config.ts';
+import { type DatabaseConfig, sqlitePath } from './config.ts';
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error';
 
@@ -11,16 +11,9 @@ const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'err
  * `<file>-wal` and `<file>-shm` beside the file, so the folder must be writable too.
  */
 export function assertSqliteWritable(config: DatabaseConfig): void {
-  const path = config.url.replace(/^file:/, '');
+  const path = sqlitePath(config);
   const folder = dirname(path);
   const fix = 'or point DATABASE_URL at a writable place';
-  try {
-    mkdirSync(folder, { recursive: true });
-  } catch (error) {
-    throw new StartupError(
-      `cannot create the folder ${folder} for the SQLite database (${codeOf(error)}); create it writable for this user, ${fix}`,
-    );
-  }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     if (!existsSync(file)) continue;
     try {
