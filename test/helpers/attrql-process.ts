@@ -1,6 +1,6 @@
 import type { SpawnOptions } from 'node:child_process';
 import { repoRoot } from '../../src/db/providers.ts';
-import { type Finished, run, type Running, start } from './processes.ts';
+import { type Finished, type Running, run, start } from './processes.ts';
 
 /** The environment an attrql process gets: the test's, with logs silenced unless asked for. */
 function attrqlEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
