@@ -48,7 +48,9 @@ describe('a SQLite file that turns read-only under a running attrql', () => {
     const write = await httpGql(url, 'mutation { createPerson(input: { id: "ada" }) { person { id } } }', {}, apiKey);
     expect(write.errors?.[0]?.extensions?.code, JSON.stringify(write)).toBe('SERVICE_UNAVAILABLE');
     expect(JSON.stringify(write)).not.toMatch(/readonly|SQLITE/i);
-    expect(server.stderr()).toMatch(/database unavailable cause=.*attempt to write a readonly database.* hint=the SQLite file is read-only/);
+    expect(server.stderr()).toMatch(
+      /database unavailable cause=.*attempt to write a readonly database.* hint=the SQLite file is read-only/,
+    );
 
     const read = await httpGql(url, '{ person(id: "ada") { id } }', {}, apiKey);
     expect(read).toMatchObject({ status: 200, data: { person: null } });
