@@ -124,10 +124,10 @@ describe('npm start and signals', () => {
       pids.push(commandPid as number);
       await waitFor('the command to wait for the migration lock', () => waitingForLock(database.url));
       npm.child.kill('SIGTERM');
-      const exited = await npm.exited;
-      expect(exited.code ?? exited.signal).not.toBe(0);
-      expect(exited.stdout).toBe('');
-      await waitFor('the command process to be gone', () => !isAlive(commandPid as number), { timeoutMs: 5000 });
+      const ended = await npm.ended;
+      expect(ended.code ?? ended.signal).not.toBe(0);
+      await waitFor('the command process to be gone', () => !isAlive(commandPid as number), { timeoutMs: 10_000 });
+      expect(npm.stdout()).toBe('');
     } finally {
       await releaseLock();
     }

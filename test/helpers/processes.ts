@@ -12,7 +12,10 @@ export interface Running {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
+  /** Resolves when the process and its output streams are done. */
   exited: Promise<Finished>;
+  /** Resolves when the process itself ended (its output may stay open in processes it left behind). */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export function start(command: string, args: string[], options: SpawnOptions = {}): Running {
@@ -29,7 +32,10 @@ export function start(command: string, args: string[], options: SpawnOptions = {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, ended };
 }
 
 /** Runs a process to its end; kills it (and fails) when it outlives `timeoutMs`. */
