@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -8,7 +9,7 @@ import { repoRoot } from '../src/db/providers.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { npmStart } from './helpers/attrql-process.ts';
 import { createTestDatabase, onPostgres } from './helpers/database.ts';
-import { isAlive, type Running, start, waitFor } from './helpers/processes.ts';
+import { type Running, start, waitFor } from './helpers/processes.ts';
 import { freePort } from './helpers/server-process.ts';
 
 const running: Running[] = [];
@@ -16,8 +17,19 @@ const pids: number[] = [];
 afterAll(() => {
   // When a test fails, what it started may still run: npm and the processes npm started.
   for (const process of running) process.child.kill('SIGKILL');
-  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (stillOurs(pid)) process.kill(pid, 'SIGKILL');
 });
+
+/** A pid may be reused by another process once ours is gone: only one still running in this checkout is ours. */
+function stillOurs(pid: number): boolean {
+  try {
+    return (
+      readlinkSync(`/proc/${pid}/cwd`) === repoRoot && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tsx')
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** The pids of a process's children (npm runs the script as its child). */
 function childrenOf(pid: number): number[] {
@@ -94,7 +106,7 @@ describe('npm start and signals', () => {
         () => true,
       ),
     );
-    expect(isAlive(serverPid)).toBe(true);
+    expect(stillOurs(serverPid)).toBe(true);
 
     slow.finish();
     const answered = await slow.response;
@@ -104,7 +116,7 @@ describe('npm start and signals', () => {
     const exited = await npm.exited;
     expect(exited.code, npm.stderr()).toBe(0);
     expect(npm.stderr()).toContain('stopped');
-    await waitFor('the server process to be gone', () => !isAlive(serverPid), { timeoutMs: 5000 });
+    await waitFor('the server process to be gone', () => !stillOurs(serverPid), { timeoutMs: 5000 });
   }, 90_000);
 
   it('SIGTERM to `npm run admin` ends the command itself, not only npm', async () => {
@@ -126,7 +138,7 @@ describe('npm start and signals', () => {
       npm.child.kill('SIGTERM');
       const ended = await npm.ended;
       expect(ended.code ?? ended.signal).not.toBe(0);
-      await waitFor('the command process to be gone', () => !isAlive(commandPid as number), { timeoutMs: 10_000 });
+      await waitFor('the command process to be gone', () => !stillOurs(commandPid as number), { timeoutMs: 10_000 });
       expect(npm.stdout()).toBe('');
     } finally {
       await releaseLock();
