@@ -96,8 +96,8 @@ export function describeStartupError(
   error: unknown,
   databaseUrl: string | undefined,
 ): { line: string; known: boolean } {
+  if (error instanceof StartupError) return { line: error.message, known: true };
   for (const facts of chain(error)) {
-    if (error instanceof StartupError) return { line: error.message, known: true };
     const listen = facts.syscall === 'listen' ? describeListen(facts) : undefined;
     if (listen) return { line: listen, known: true };
     if (databaseUrl && /^postgres(ql)?:\/\//i.test(databaseUrl) && URL.canParse(databaseUrl)) {
