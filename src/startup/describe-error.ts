@@ -52,10 +52,11 @@ function describePostgres(facts: ErrorFacts, databaseUrl: string): string | unde
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `the PostgreSQL host "${host}" in DATABASE_URL is unknown (DNS lookup failed); fix the host in DATABASE_URL`;
+    case 'ECONNRESET':
+      return unreachable(at, 'connection closed before PostgreSQL answered');
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-    case 'ECONNRESET':
       return unreachable(at, facts.code);
     case '28P01':
     case '28000':

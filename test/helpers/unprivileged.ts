@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { repoRoot } from '../../src/db/providers.ts';
 
 /** The conventional `nobody` user and group. */
 const nobody = 65534;
@@ -11,6 +13,12 @@ const nobody = 65534;
  */
 export function asOrdinaryUser(): { uid?: number; gid?: number; env: Record<string, string> } {
   if (process.getuid?.() !== 0) return { env: {} };
+  const probe = spawnSync(process.execPath, ['-e', ''], { uid: nobody, gid: nobody, cwd: repoRoot });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `user nobody cannot run ${process.execPath} in ${repoRoot} (${probe.error?.message ?? probe.status}): make their folders world-readable`,
+    );
+  }
   return { uid: nobody, gid: nobody, env: { HOME: tmpdir() } };
 }
 
