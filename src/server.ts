@@ -5,7 +5,7 @@ import { createYoga } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { bodyLimitPlugin, maxBodyBytes } from './http/body-limit.ts';
-import { graphiqlDefaults } from './http/graphiql.ts';
+import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { requestLogPlugin } from './http/request-log.ts';
@@ -28,6 +28,7 @@ export function createServer() {
     // Yoga's own liveness endpoint would answer /health without asking the database; ours does ask.
     healthCheckEndpoint: '/.yoga-health',
     graphiql: graphiql ? graphiqlDefaults : false,
+    renderGraphiQL: renderOfflineGraphiQL,
     landingPage: false,
     batching: false,
     maskedErrors: { maskError },

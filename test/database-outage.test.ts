@@ -1,10 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAdmin } from './helpers/admin-cli.ts';
-import { startPrivatePostgres } from './helpers/private-postgres.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
+import { waitFor } from './helpers/processes.ts';
+import { requireTool } from './helpers/required-tool.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 
 // Runs in both passes: it brings its own PostgreSQL, which it stops and restarts under a real attrql process.
-describe('when PostgreSQL goes away under a running attrql', () => {
+const bin = requireTool('PostgreSQL server binaries (initdb, pg_ctl; set ATTRQL_PG_BINDIR)', findPostgresBinaries);
+
+describe.skipIf(!bin)('when PostgreSQL goes away under a running attrql', () => {
   let cluster: Awaited<ReturnType<typeof startPrivatePostgres>>;
   let server: ServerProcess;
 
@@ -14,7 +18,7 @@ describe('when PostgreSQL goes away under a running attrql', () => {
   });
 
   it('answers /health 503 and SERVICE_UNAVAILABLE, and recovers when it is back', async () => {
-    cluster = await startPrivatePostgres();
+    cluster = await startPrivatePostgres(bin as string);
     const { apiKey } = JSON.parse((await runAdmin(['create-org', '--name', 'outage'], cluster.url)).stdout);
     server = await startServerProcess(cluster.url);
     const query = '{ person(id: "nobody") { id } }';
@@ -30,13 +34,10 @@ describe('when PostgreSQL goes away under a running attrql', () => {
 
     cluster.start();
     // The pool may hand out one dead connection first; recovery must come within a few seconds.
-    const deadline = Date.now() + 15_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      status = (await fetch(`${server.url}/health`)).status;
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(status).toBe(200);
+    await waitFor('/health to answer 200 again', async () => (await fetch(`${server.url}/health`)).status === 200, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
     expect((await httpGql(server.url, query, {}, apiKey)).data).toEqual({ person: null });
   }, 90_000);
 });

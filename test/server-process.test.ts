@@ -31,6 +31,8 @@ describe('the attrql process', () => {
     expect(html).toContain('GraphiQL');
     expect(html).toContain('mintPersonToken');
     expect(html).toContain('Authorization');
+    // Offline: GraphiQL's scripts and styles are inlined, nothing is loaded from a CDN.
+    expect(html).not.toMatch(/<(script|link)\b[^>]*\b(src|href)=["']?(https?:)?\/\//i);
   });
 
   it('answers GraphQL over real HTTP with a key the admin CLI created in the same database', async () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.ts';
 import { statementCounter } from '../src/db/statement-counter.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
+import { waitFor } from './helpers/processes.ts';
 import { getMetadata, removeMutation, sendSet, setMetadata } from './helpers/uuid-metadata.ts';
 
 let org: { orgId: string; apiKey: string };
@@ -112,11 +113,15 @@ describe('setUuidMetadata upsert', () => {
   });
 });
 
+/** Waits until the clock has moved past an ISO timestamp. */
+const clockPast = (iso: string) =>
+  waitFor(`the clock to pass ${iso}`, () => Date.now() > Date.parse(iso), { intervalMs: 1 });
+
 describe('eTag, a content fingerprint', () => {
   it('keeps eTag, updated and the person eTag when a write changes nothing', async () => {
     const first = await setMetadata(org.apiKey, { uuid: 'same', name: 'Same', custom: { a: 1, b: 'two' } });
     const personBefore = await personRow(org.orgId, 'same');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await clockPast(first.updated); // so that a wrongly updated timestamp would differ
     const again = await setMetadata(org.apiKey, { uuid: 'same', name: 'Same', custom: { b: 'two', a: 1 } });
     expect(again).toEqual(first);
     const omitted = await setMetadata(org.apiKey, { uuid: 'same' });
@@ -145,7 +150,7 @@ describe('eTag, a content fingerprint', () => {
       { name: null },
     ]) {
       const personBefore = await personRow(org.orgId, 'change');
-      await new Promise((resolve) => setTimeout(resolve, 3));
+      await clockPast(previous.updated); // timestamps have millisecond resolution
       const next = await setMetadata(org.apiKey, { uuid: 'change', ...change });
       expect(seen.has(next.eTag), JSON.stringify(change)).toBe(false);
       seen.add(next.eTag);

@@ -4,10 +4,33 @@ import { looksLikeJwt, type PersonScope, peekClaims, personScopes, verifyPersonT
 import type { Principal } from './principal.ts';
 import { hashSecret } from './secrets.ts';
 
-/** The bearer credential of a request, or null when there is none. */
+const bearerForm = '"Authorization: Bearer <API key or person token>"';
+
+/**
+ * The bearer credential of a request, or null when there is no Authorization header. A header in another form is
+ * UNAUTHENTICATED with a message saying what is wrong with it (never echoing it: it may hold the secret).
+ */
 export function bearerCredential(headers: Headers): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
-  return match?.[1] ?? null;
+  const header = headers.get('authorization')?.trim() ?? '';
+  if (header === '') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (match?.[1]) return match[1];
+  const words = header.split(/\s+/);
+  const scheme = words[0] ?? '';
+  if (/^Bearer$/i.test(scheme)) {
+    throw unauthenticated(
+      words.length === 1
+        ? `The Authorization header has "Bearer" but no credential after it; send ${bearerForm}.`
+        : `The Authorization header has more than one word after "Bearer"; send ${bearerForm}, the credential without spaces.`,
+    );
+  }
+  if (words.length === 1) {
+    throw unauthenticated(
+      `The Authorization header lacks the "Bearer " prefix before the credential; send ${bearerForm}.`,
+    );
+  }
+  const named = /^[A-Za-z-]{1,20}$/.test(scheme) ? `the "${scheme}" scheme` : 'another scheme than Bearer';
+  throw unauthenticated(`The Authorization header uses ${named}; attrql accepts only ${bearerForm}.`);
 }
 
 /**
@@ -15,7 +38,7 @@ export function bearerCredential(headers: Headers): string | null {
  * request, so a revoked key or a deleted/deactivated person's token stops working at once, on every instance.
  */
 export async function authenticateCredential(credential: string | null): Promise<Principal> {
-  if (!credential) throw unauthenticated('Missing credential: send "Authorization: Bearer <API key or person token>".');
+  if (!credential) throw unauthenticated(`Missing credential: send ${bearerForm}.`);
   const credentialHash = hashSecret(credential);
   if (looksLikeJwt(credential)) return authenticatePersonToken(credential, credentialHash);
 

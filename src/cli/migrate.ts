@@ -1,10 +1,24 @@
-// npm run db:migrate — applies pending migrations to DATABASE_URL and exits.
-import { databaseConfig } from '../db/config.ts';
-import { migrate } from '../db/migrate.ts';
-import { log } from '../log.ts';
+// npm run db:migrate — applies pending migrations to DATABASE_URL and exits. Unlike `npm start`, it creates a
+// missing PostgreSQL database first (an explicit set-up step, as Prisma's own migrate commands do).
+import { runOrExit } from '../startup/run-or-exit.ts';
 
-const config = databaseConfig();
-const applied = await migrate(config, { log: (line) => log(line) });
-log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date', {
-  provider: config.provider,
+await runOrExit('attrql db:migrate', async () => {
+  const { databaseConfig } = await import('../db/config.ts');
+  const { migrate } = await import('../db/migrate.ts');
+  const { createPostgresDatabase, isMissingDatabase } = await import('../db/create-database.ts');
+  const { log } = await import('../log.ts');
+
+  const config = databaseConfig();
+  const apply = () => migrate(config, { log: (line) => log(line) });
+  let applied: string[];
+  try {
+    applied = await apply();
+  } catch (error) {
+    if (config.provider !== 'postgresql' || !isMissingDatabase(error)) throw error;
+    log(`created database ${await createPostgresDatabase(config.url)}`);
+    applied = await apply();
+  }
+  log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date', {
+    provider: config.provider,
+  });
 });

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { StartupError } from '../startup/startup-error.ts';
 import type { Provider } from './providers.ts';
 
 export interface DatabaseConfig {
@@ -10,17 +11,47 @@ export interface DatabaseConfig {
 
 export const defaultDatabaseUrl = 'file:./data/attrql.db';
 
-/** Reads DATABASE_URL: `postgres://` / `postgresql://` selects PostgreSQL, anything else is a SQLite file. */
+/** The forms DATABASE_URL accepts, as error messages name them. */
+export const acceptedDatabaseUrls =
+  'accepted: file:./path/to.db or a bare path like ./path/to.db (SQLite), postgres://… or postgresql://… (PostgreSQL)';
+
+/**
+ * Reads DATABASE_URL: `postgres://` / `postgresql://` selects PostgreSQL, `file:` or a bare path a SQLite file.
+ * Any other scheme (`mysql://`, a typo like `postgress://`) is refused: taken as a path it would silently become a
+ * new SQLite database in a folder named after the scheme.
+ */
 export function databaseConfig(url = process.env.DATABASE_URL || defaultDatabaseUrl): DatabaseConfig {
-  if (/^postgres(ql)?:\/\//i.test(url)) return { provider: 'postgresql', url };
-  const path = url.replace(/^file:/, '');
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    if (!URL.canParse(url)) throw new StartupError(`DATABASE_URL is not a valid URL: ${redacted(url)}`);
+    return { provider: 'postgresql', url };
+  }
+  // A scheme is letters then ":"; a one-letter one is a Windows drive (C:\data\attrql.db), i.e. a bare path.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(url)?.[1];
+  if (scheme && scheme.toLowerCase() !== 'file') {
+    throw new StartupError(`DATABASE_URL "${redacted(url)}" is not supported; ${acceptedDatabaseUrls}`);
+  }
+  const path = url.replace(/^file:(\/\/(?=\/))?/i, '');
+  if (path.trim() === '') throw new StartupError(`DATABASE_URL "${url}" names no file; ${acceptedDatabaseUrls}`);
   return { provider: 'sqlite', url: `file:${resolve(path)}` };
+}
+
+/** A URL without its password, for messages. */
+export function redacted(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
 /** The SQLite file of a config; its folder is created on first use. */
 export function sqlitePath(config: DatabaseConfig): string {
   const path = config.url.replace(/^file:/, '');
-  mkdirSync(dirname(path), { recursive: true });
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new StartupError(
+      `cannot create the folder ${folder} for the SQLite database (${code}); create it writable for this user, or point DATABASE_URL at a writable place`,
+    );
+  }
   return path;
 }
 

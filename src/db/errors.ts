@@ -12,7 +12,7 @@ const unavailableKinds = new Set([
   'AuthenticationFailed',
 ]);
 const unavailableMessage =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection timeout|timeout exceeded|Query read timeout|SQLITE_BUSY|database is locked|canceling statement due to statement timeout|the database system is (shutting down|starting up)|terminating connection|Can't reach database|Unable to start a transaction/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection timeout|timeout exceeded|Query read timeout|SQLITE_BUSY|database is locked|canceling statement due to statement timeout|the database system is (shutting down|starting up)|terminating connection|Can't reach database|Unable to start a transaction|SQLITE_READONLY|attempt to write a readonly database|SQLITE_CANTOPEN/i;
 
 function* causes(error: unknown): Generator<Record<string, unknown>> {
   let current: unknown = error;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type DatabaseConfig, sqlitePath } from './config.ts';
 import { loadMigrations } from './migrations.ts';
 import { withSchemaEngine } from './schema-engine.ts';
+import { assertSqliteWritable } from './sqlite-access.ts';
 
 /** How long an instance waits for another one that is applying migrations. */
 const lockWaitMs = 120_000;
@@ -21,6 +22,7 @@ export interface MigrateOptions {
  */
 export async function migrate(config: DatabaseConfig, options: MigrateOptions = {}): Promise<string[]> {
   const log = options.log ?? (() => {});
+  if (config.provider === 'sqlite') assertSqliteWritable(config);
   const wanted = loadMigrations(config.provider, options.upTo).migrationDirectories.map((dir) => dir.path);
   // The engine takes SQLite's exclusive locking mode, which fails while another process (a running instance)
   // has the file open, so it only runs when something is pending; with nothing to do, instances start freely.

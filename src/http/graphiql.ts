@@ -1,3 +1,6 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphiQLOptions } from 'graphql-yoga';
+
 /** What GraphiQL opens with: a ready operation and a header template to fill in. */
 export const graphiqlDefaults = {
   title: 'attrql',
@@ -56,3 +59,20 @@ mutation UpdateMyAttributes {
 `,
   headers: JSON.stringify({ Authorization: 'Bearer <your org API key or person token>' }, null, 2),
 };
+
+const rendered = new Map<string, string>();
+
+/**
+ * GraphiQL's page with its scripts and styles inlined from the installed `@graphql-yoga/render-graphiql` package,
+ * so it works without internet (Yoga's default loads them from a CDN). The page is ~9 MB: rendered once per
+ * option set, not per request.
+ */
+export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
+  const key = JSON.stringify(options);
+  let page = rendered.get(key);
+  if (page === undefined) {
+    page = renderGraphiQL(options);
+    rendered.set(key, page);
+  }
+  return page;
+}

@@ -11,6 +11,18 @@ function originalOf(error: unknown): unknown {
   return current;
 }
 
+/** Prisma puts the calling code before the driver's message: the last line is the cause, on one log line. */
+function causeLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    message
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .pop() ?? message
+  );
+}
+
 /** Keeps the location and path of the field that failed. */
 function atSameField(error: unknown, replacement: GraphQLError): GraphQLError {
   if (!(error instanceof GraphQLError)) return replacement;
@@ -37,7 +49,11 @@ export function maskError(error: unknown): Error {
     return error instanceof GraphQLError ? error : original;
   }
   if (isDatabaseUnavailable(original)) {
-    log('database unavailable', { error: original instanceof Error ? original.message : String(original) });
+    const cause = causeLine(original);
+    const hint = /readonly/i.test(cause)
+      ? 'the SQLite file is read-only: make it writable, then restart attrql'
+      : undefined;
+    log('database unavailable', { cause, hint });
     return atSameField(error, serviceUnavailable().toGraphQLError());
   }
   log('unexpected error', {

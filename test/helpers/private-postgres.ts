@@ -1,25 +1,70 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { freePort } from './server-process.ts';
 
-const bin = '/usr/lib/postgresql/15/bin';
+const hasServerBinaries = (dir: string) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'));
+
+function pgConfigBindir(): string | undefined {
+  try {
+    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Debian and Ubuntu keep initdb and pg_ctl off PATH, under /usr/lib/postgresql/<version>/bin. */
+function debianBindirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => join(root, version, 'bin'));
+}
+
+/** initdb refuses to run as root: as root the cluster runs as the `postgres` user (if there is one). */
+function runAs(): { user?: string; usable: boolean } {
+  if (process.getuid?.() !== 0) return { usable: true };
+  try {
+    execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+    return { user: 'postgres', usable: true };
+  } catch {
+    return { usable: false };
+  }
+}
+
+/**
+ * The folder of PostgreSQL's server binaries (initdb, pg_ctl): `ATTRQL_PG_BINDIR`, `pg_config --bindir`, PATH, then
+ * Debian's layout; undefined when there is none this process can use.
+ */
+export function findPostgresBinaries(): string | undefined {
+  if (!runAs().usable) return undefined;
+  const candidates = [
+    process.env.ATTRQL_PG_BINDIR,
+    pgConfigBindir(),
+    ...(process.env.PATH ?? '').split(delimiter),
+    ...debianBindirs(),
+  ];
+  return candidates.find((dir): dir is string => !!dir && hasServerBinaries(dir));
+}
 
 /**
  * A throwaway PostgreSQL cluster of the test's own, which the test may stop and start at will (the shared
- * server on 5432 must never be stopped: other test files use it at the same time). initdb refuses root, so the
- * cluster runs as the postgres user.
+ * server must never be stopped: other test files use it at the same time).
  */
-export async function startPrivatePostgres() {
+export async function startPrivatePostgres(bin: string) {
+  const { user } = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'attrql-pg-'));
-  chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
+  if (user) chownSync(dir, Number(execFileSync('id', ['-u', user]).toString().trim()), 0);
   const port = await freePort();
-  const asPostgres = (command: string, args: string[]) =>
-    execFileSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { stdio: 'pipe' });
-  asPostgres('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
+  const pgTool = (command: string, args: string[]) =>
+    user
+      ? execFileSync('runuser', ['-u', user, '--', join(bin, command), ...args], { stdio: 'pipe' })
+      : execFileSync(join(bin, command), args, { stdio: 'pipe' });
+  pgTool('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
   const start = () =>
-    asPostgres('pg_ctl', [
+    pgTool('pg_ctl', [
       '-D',
       join(dir, 'data'),
       '-l',
@@ -29,7 +74,7 @@ export async function startPrivatePostgres() {
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
       'start',
     ]);
-  const stop = () => asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  const stop = () => pgTool('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
   start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,

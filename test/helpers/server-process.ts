@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { repoRoot } from '../../src/db/providers.ts';
 
@@ -9,6 +10,19 @@ export interface ServerProcess {
   /** What the process printed on stderr so far (its logs). */
   logs: () => string;
   stop: () => Promise<void>;
+}
+
+/** What a stuck process is doing (Linux), for the failure message. */
+function diagnose(pid: number | undefined): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ');
+    const threads = readdirSync(`/proc/${pid}/task`).map((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/wchan`, 'utf8'),
+    );
+    return `state ${stat[2]}, threads waiting in ${[...new Set(threads)].join(', ')}`;
+  } catch {
+    return 'state unknown';
+  }
 }
 
 /** A free TCP port on the loopback interface. */
@@ -62,8 +76,9 @@ export async function startServerProcess(
       // not listening yet
     }
     if (Date.now() > deadline) {
+      const state = diagnose(child.pid);
       child.kill('SIGKILL');
-      throw new Error(`attrql did not become healthy within 60 s:\n${stderr}`);
+      throw new Error(`attrql did not become healthy within 60 s (${state}):\n${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,0 +1,40 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { syncRateLimits } from './auth/rate-limit.ts';
+import { database, dbConfig } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { drainOnSignals } from './drain.ts';
+import { log } from './log.ts';
+import { yoga } from './server.ts';
+import { listenAddress } from './startup/listen-address.ts';
+
+/** Applies pending migrations, then serves GraphQL over HTTP until a stop signal. */
+export async function serve(): Promise<void> {
+  const { port, host } = listenAddress();
+  log('starting', { provider: dbConfig.provider });
+  const applied = await migrate(dbConfig, { log: (line) => log(line) });
+  if (applied.length === 0) log('database schema is up to date');
+
+  const server = createHttpServer(yoga);
+  await listen(server, port, host);
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  log(`serving GraphQL on http://${shown}:${port}/graphql`, {
+    health: `http://${shown}:${port}/health`,
+    pid: process.pid,
+  });
+  // Once requests are done: hand this instance's rate-limit counts to the others, then close the connections.
+  drainOnSignals(server, async () => {
+    await syncRateLimits();
+    await database.close();
+  });
+}
+
+/** Resolves once listening; rejects with the listen error (EADDRINUSE, EACCES, …) instead of throwing it unhandled. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
