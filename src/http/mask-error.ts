@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, serviceUnavailable } from '../errors.ts';
 import { log } from '../log.ts';
+import { toGraphQLError } from './graphql-error.ts';
 
 /** The original error behind GraphQL's wrappers. */
 function originalOf(error: unknown): unknown {
@@ -30,7 +31,7 @@ function atSameField(error: unknown, replacement: GraphQLError): GraphQLError {
  */
 export function maskError(error: unknown): Error {
   const original = originalOf(error);
-  if (original instanceof AppError) return atSameField(error, original.toGraphQLError());
+  if (original instanceof AppError) return atSameField(error, toGraphQLError(original));
   if (original instanceof GraphQLError) {
     // GraphQL's own errors stay as they are, outermost message included (it names the variable or field).
     // (variable-issues.ts gives variables that do not fit their type their code and issues.)
@@ -38,7 +39,7 @@ export function maskError(error: unknown): Error {
   }
   if (isDatabaseUnavailable(original)) {
     log('database unavailable', { error: original instanceof Error ? original.message : String(original) });
-    return atSameField(error, serviceUnavailable().toGraphQLError());
+    return atSameField(error, toGraphQLError(serviceUnavailable()));
   }
   log('unexpected error', {
     error: original instanceof Error ? (original.stack ?? original.message) : String(original),

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { sql, type UserAttribute } from '../db/client.ts';
 import { userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { byName, type GroupValueRow } from '../domain/user-attributes/resolve.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
@@ -79,7 +79,7 @@ const sharedGroupValues = sharedBatch<GroupValueRow[]>(
 
 /** The organization's attribute definitions, by name: one query per request, whatever the number of persons. */
 export const userAttributesLoader = defineLoader(
-  (ctx: Context) =>
+  (ctx: Reader) =>
     new DataLoader<string, UserAttribute[]>(async (orgIds) => {
       const orgId = orgIdOf(ctx);
       const rows = await sharedDefinitions(orgId);
@@ -89,7 +89,7 @@ export const userAttributesLoader = defineLoader(
 );
 
 /** Persons' own values (userAttributeId → value), one query per batch of persons. */
-export const ownAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedOwnValues));
+export const ownAttributeValuesLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedOwnValues));
 
 /** Group values of every attribute by group name, one query per batch of group names. */
-export const groupAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedGroupValues));
+export const groupAttributeValuesLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedGroupValues));

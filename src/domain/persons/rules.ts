@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { InputIssue } from '../../errors.ts';
 import { codePoints, utf8Bytes } from '../ids.ts';
+import { maxValueBytes } from '../json.ts';
 import { unsafeStringReason } from '../strings.ts';
 
 /** CONTRACT §5: the input rules of persons, roles, groups, buckets and attributes. */
 
 export const maxAttributeNameBytes = 70;
-export const maxAttributeValueBytes = 65_536;
 export const maxAttributeDepth = 32;
 const reservedNames = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -112,8 +112,8 @@ export function attributeValueProblem(value: unknown): string | null {
   };
   const problem = walk(value, 0);
   if (problem) return problem;
-  if (utf8Bytes(JSON.stringify(value)) > maxAttributeValueBytes) {
-    return `must serialize to at most ${maxAttributeValueBytes} bytes of JSON`;
+  if (utf8Bytes(JSON.stringify(value)) > maxValueBytes) {
+    return `must serialize to at most ${maxValueBytes} bytes of JSON`;
   }
   return null;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import type { UserAttribute } from '../../db/client.ts';
 import { utf8Bytes } from '../../domain/ids.ts';
+import { maxValueBytes } from '../../domain/json.ts';
 import { createUserAttribute } from '../../domain/user-attributes/definitions.ts';
 import {
   attributeLabelSchema,
@@ -9,7 +10,7 @@ import {
   attributeValueSchema,
   domainWhitelistSchema,
 } from '../../domain/user-attributes/rules.ts';
-import { maxValueBytes, valueProblem } from '../../domain/user-attributes/values.ts';
+import { valueProblem } from '../../domain/user-attributes/values.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeRef, UserAttributeTypeEnum } from './types.ts';
 

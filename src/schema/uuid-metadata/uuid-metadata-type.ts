@@ -1,6 +1,7 @@
 import type { UuidMetadata } from '../../db/client.ts';
+import type { JsonObject } from '../../domain/json.ts';
 import { uuidMetadataLoader } from '../../loaders/uuid-metadata.ts';
-import { builder, type JsonObject } from '../builder.ts';
+import { builder } from '../builder.ts';
 import { PersonRef } from '../persons/person-type.ts';
 
 export const UuidMetadataRef = builder.objectRef<UuidMetadata>('UuidMetadata');
