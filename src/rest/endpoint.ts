@@ -1,0 +1,56 @@
+import type { Principal } from '../auth/principal.ts';
+import type { Reader } from '../loaders/reader.ts';
+
+/** A failure as a vendor reports it: HTTP status, a short machine code and a message for humans. */
+export interface RestFailure {
+  status: number;
+  /** attrql's error code (CONTRACT §3) or an HTTP-level one (ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED, …). */
+  code: string;
+  message: string;
+  /** For BAD_USER_INPUT: each offending input path (rooted at the request body or query) and why. */
+  issues?: { path: string[]; message: string }[];
+  retryAfterSeconds?: number;
+}
+
+/** What a route's handler gets: the caller, a reader for batched domain reads, the path parameters, the body. */
+export interface RestCall {
+  request: Request;
+  url: URL;
+  principal: Principal;
+  reader: Reader;
+  params: Record<string, string>;
+  /** The parsed JSON body (routes with `body: 'json'`), never malformed. */
+  body: unknown;
+}
+
+export interface RestRoute {
+  method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
+  /** Matched against the whole path; named groups become `params` (percent-decoded). */
+  path: RegExp;
+  /** Named in the request log, e.g. "slashid.mergeBucket". */
+  operation: string;
+  /** 'json': the body must be JSON (bad JSON is refused before the handler runs); 'none': it is not read. */
+  body: 'json' | 'none';
+  handle: (call: RestCall) => Promise<Response>;
+}
+
+/** One vendor's drop-in API: which paths are its own, its routes, how it sends credentials and shapes errors. */
+export interface Vendor {
+  name: string;
+  /** True for every path under this vendor's prefix; those answer in its error shape even when no route matches. */
+  owns: (path: string) => boolean;
+  routes: RestRoute[];
+  credential: (request: Request, url: URL) => string | null;
+  /** Extra checks on a JSON body before it is parsed (e.g. PubNub's 415 for another content type). */
+  checkBody?: (request: Request) => RestFailure | null;
+  /** The vendor's HTTP status for an attrql error code, where it differs from the usual one. */
+  statusFor?: (code: string) => number | undefined;
+  errorResponse: (failure: RestFailure) => Response;
+}
+
+/** A JSON response with the given status. */
+export function json(status: number, body: unknown, contentType = 'application/json'): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': contentType } });
+}
+
+export const noContent = (): Response => new Response(null, { status: 204 });

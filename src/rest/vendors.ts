@@ -1,0 +1,6 @@
+import type { Vendor } from './endpoint.ts';
+import { pace } from './pace.ts';
+import { slashid } from './slashid.ts';
+
+/** Every vendor API served beside GraphQL, one file each. */
+export const restVendors: readonly Vendor[] = [slashid, pace];
