@@ -1,6 +1,7 @@
 import type { Vendor } from './endpoint.ts';
 import { pace } from './pace.ts';
+import { pubnub } from './pubnub.ts';
 import { slashid } from './slashid.ts';
 
 /** Every vendor API served beside GraphQL, one file each. */
-export const restVendors: readonly Vendor[] = [slashid, pace];
+export const restVendors: readonly Vendor[] = [slashid, pace, pubnub];

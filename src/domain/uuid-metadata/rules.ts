@@ -44,6 +44,9 @@ export const customSchema = z.record(z.string(), z.unknown()).superRefine((custo
   }
 });
 
+/** A uuid to read or remove. */
+export const uuidInput = z.looseObject({ uuid: personIdSchema });
+
 /** Every field of a set: omitted stays unchanged, null clears. */
 export const setUuidMetadataSchema = z.looseObject({
   uuid: personIdSchema,
