@@ -2,10 +2,22 @@ import DataLoader from 'dataloader';
 import { sql, type UserAttribute } from '../db/client.ts';
 import { userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
-import { byName, type GroupValueRow } from '../domain/user-attributes/resolve.ts';
 import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
+
+/** A group's value of an attribute, as read for precedence resolution. */
+export interface GroupValueRow {
+  userAttributeId: string;
+  groupName: string;
+  value: string;
+  rank: number;
+}
+
+/** By name, code unit order, so both databases (whatever their collation) list attributes alike. */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
 
 const definitionsOfOrgs = perDialect((d) => `SELECT * FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`);
 const ownValuesOfPersons = perDialect(

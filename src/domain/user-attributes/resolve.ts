@@ -1,4 +1,5 @@
 import type { UserAttribute } from '../../db/client.ts';
+import type { GroupValueRow } from '../../loaders/user-attributes.ts';
 
 export type ValueSource = 'USER' | 'GROUP' | 'DEFAULT' | 'UNSET';
 
@@ -7,17 +8,10 @@ export interface ResolvedValue {
   attribute: UserAttribute;
   personId: string;
   source: ValueSource;
-  /** The stored value; the GraphQL layer nulls it when the attribute hides its values. */
+  /** The stored value; views.ts nulls it where it may not be shown. */
   value: string | null;
   rank: number | null;
   sourceGroup: string | null;
-}
-
-export interface GroupValueRow {
-  userAttributeId: string;
-  groupName: string;
-  value: string;
-  rank: number;
 }
 
 export interface ResolveOptions {
@@ -27,11 +21,6 @@ export interface ResolveOptions {
   allValues?: boolean | null;
   /** An UNSET entry for each attribute that has no value at all. */
   includeUnset?: boolean | null;
-}
-
-/** By name, code unit order, so both databases (whatever their collation) list attributes alike. */
-export function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /**
