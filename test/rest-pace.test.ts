@@ -85,7 +85,7 @@ describe('PUT /attributes', () => {
       'bad-user-input',
     );
     expect(errors.map((e) => e.source)).toEqual([{ pointer: `/attributes/${'n'.repeat(71)}` }]);
-    expectPaceError(await put(token, '{"a":'), 400, 'bad-user-input');
+    expectPaceError(await put(token, '{"a":'), 400, 'malformed-body');
     expectPaceError(await put(token, '[]'), 400, 'bad-user-input');
     expect(await myBucket(token)).toEqual({});
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newOrg } from './helpers/graphql.ts';
-import { createPerson } from './helpers/persons.ts';
+import { createPerson, mintToken } from './helpers/persons.ts';
 import { call, type RestResponse, startRestServer } from './helpers/rest.ts';
 import { httpGql, type ServerProcess } from './helpers/server-process.ts';
 import { getQuery, type UuidMetadataJson } from './helpers/uuid-metadata.ts';
@@ -156,5 +156,13 @@ describe('uuid metadata with plain fetch', () => {
     });
     expect(bearer).toMatchObject({ status: 200, body: { data: { name: 'Theirs' } } });
     expectPubNubError(await call(server.url, 'GET', `/v2/objects/${org.orgId}/channels/x?${sdkParams()}`), 404);
+    const person = await createPerson(org.apiKey);
+    const token = await mintToken(org.apiKey, person.id);
+    const asPerson = `/v2/objects/${org.orgId}/uuids/${person.id}?auth=${token}`;
+    expectPubNubError(
+      await call(server.url, 'PATCH', asPerson, { headers: jsonHeaders, body: { name: 'x' } }),
+      403,
+      'authz',
+    );
   });
 });

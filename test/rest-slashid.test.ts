@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
-import { createPerson, createRoleDoc, merge, personDoc } from './helpers/persons.ts';
+import { createPerson, createRoleDoc, merge, mintToken, personDoc } from './helpers/persons.ts';
 import { call, startRestServer } from './helpers/rest.ts';
 import { httpGql, type ServerProcess } from './helpers/server-process.ts';
 
@@ -147,6 +147,16 @@ describe('bucket errors', () => {
       403,
     );
     expectSlashIdError(await call(server.url, 'GET', path, { headers: { 'SlashID-API-Key': org.apiKey } }), 400);
+    // A person token is no admin credential: it may not read or write anyone's buckets here.
+    const token = await mintToken(org.apiKey, person.id);
+    const asPerson = {
+      'SlashID-OrgID': org.orgId,
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    };
+    expectSlashIdError(await call(server.url, 'GET', path, { headers: asPerson }), 403);
+    expectSlashIdError(await call(server.url, 'PATCH', path, { headers: asPerson, body: { a: 1 } }), 403);
+    expect(await bucketViaGraphql(person.id)).toEqual({});
   });
 
   it('404: unknown person, unknown bucket, another org’s person (nothing written), unknown route', async () => {

@@ -12,27 +12,48 @@ export interface RestFailure {
   retryAfterSeconds?: number;
 }
 
-/** What a route's handler gets: the caller, a reader for batched domain reads, the path parameters, the body. */
-export interface RestCall {
+/** What a public route's handler gets: the request, its path parameters and its parsed body. */
+export interface PublicCall {
   request: Request;
   url: URL;
-  principal: Principal;
-  reader: Reader;
   params: Record<string, string>;
-  /** The parsed JSON body (routes with `body: 'json'`), never malformed. */
+  /** The parsed body (routes with `body: 'json'` or `'form'`), never malformed. */
   body: unknown;
 }
 
-export interface RestRoute {
+/** What a route's handler gets besides: the authenticated caller and a reader for batched domain reads. */
+export interface RestCall extends PublicCall {
+  principal: Principal;
+  reader: Reader;
+}
+
+interface RouteBase {
   method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
   /** Matched against the whole path; named groups become `params` (percent-decoded). */
   path: RegExp;
   /** Named in the request log, e.g. "slashid.mergeBucket". */
   operation: string;
-  /** 'json': the body must be JSON (bad JSON is refused before the handler runs); 'none': it is not read. */
-  body: 'json' | 'none';
+  /**
+   * 'json': the body must be JSON; 'form': URL-encoded form fields (or JSON); a malformed body is refused before
+   * the handler runs. 'none': it is not read.
+   */
+  body: 'json' | 'form' | 'none';
+}
+
+/** A route for a credential: 'org' needs an org API key (admin of its organization, 403 otherwise); 'any' lets
+ * the domain decide (e.g. PACE needs a person token). */
+export interface CallerRoute extends RouteBase {
+  caller: 'org' | 'any';
   handle: (call: RestCall) => Promise<Response>;
 }
+
+/** A route without a credential (Looker's login, which takes one in its body). */
+export interface PublicRoute extends RouteBase {
+  caller: 'none';
+  handle: (call: PublicCall) => Promise<Response>;
+}
+
+export type RestRoute = CallerRoute | PublicRoute;
 
 /** One vendor's drop-in API: which paths are its own, its routes, how it sends credentials and shapes errors. */
 export interface Vendor {

@@ -55,6 +55,7 @@ export const pace: Vendor = {
       method: 'PUT',
       path: /^\/attributes$/,
       operation: 'pace.updateAttributes',
+      caller: 'any',
       body: 'json',
       handle: async (call) => {
         const input = checkInput(myAttributesInput, { attributes: call.body });

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { authenticateCredential, checkOrgHeader } from '../auth/authenticate.ts';
 import { consumeRateLimit } from '../auth/rate-limit.ts';
+import { forbidden } from '../errors.ts';
 import { readBodyWithin } from '../http/body-limit.ts';
 import { nameOperation } from '../http/request-log.ts';
 import { requestReader } from '../loaders/reader.ts';
@@ -29,14 +30,23 @@ function match(vendor: Vendor, method: string, path: string) {
     : httpFailure(vendor, 'ROUTE_NOT_FOUND', 404, `${method} ${path} is not part of this API.`);
 }
 
-/** The body as JSON, or the vendor's refusal: a malformed body never reaches a handler. */
-function parseJson(vendor: Vendor, request: Request, bytes: Uint8Array): unknown {
+/** The body as JSON (or form fields), or the vendor's refusal: a malformed body never reaches a handler. */
+function parseBody(vendor: Vendor, route: RestRoute, request: Request, bytes: Uint8Array): unknown {
   const refused = vendor.checkBody?.(request);
   if (refused) throw refused;
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw httpFailure(vendor, 'BAD_USER_INPUT', 400, 'The request body is not valid JSON.');
+    throw httpFailure(vendor, 'MALFORMED_BODY', 400, 'The request body is not valid UTF-8.');
+  }
+  if (route.body === 'form' && /^application\/x-www-form-urlencoded/i.test(request.headers.get('content-type') ?? '')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw httpFailure(vendor, 'MALFORMED_BODY', 400, 'The request body is not valid JSON.');
   }
 }
 
@@ -54,11 +64,16 @@ async function serve(
   limit: number,
 ) {
   try {
-    const bytes = route.body === 'json' ? await readBodyWithin(request, limit) : null;
+    const bytes = route.body === 'none' ? null : await readBodyWithin(request, limit);
+    if (route.caller === 'none') {
+      const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
+      return await route.handle({ request, url, params, body });
+    }
     const principal = await authenticateCredential(vendor.credential(request, url));
     checkOrgHeader(request.headers, principal);
     consumeRateLimit(principal.credential);
-    const body = bytes ? parseJson(vendor, request, bytes) : undefined;
+    if (route.caller === 'org' && principal.kind !== 'org') throw forbidden('This endpoint needs an org API key.');
+    const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
     return await route.handle({ request, url, principal, reader: requestReader(principal), params, body });
   } catch (error) {
     return failureResponse(vendor, isFailure(error) ? error : failureOf(vendor, error));

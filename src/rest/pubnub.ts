@@ -71,6 +71,7 @@ const routes: RestRoute[] = [
     method: 'PATCH',
     path: uuidPath,
     operation: 'pubnub.setUUIDMetadata',
+    caller: 'org',
     body: 'json',
     handle: async (call) => {
       const uuid = uuidOf(call);
@@ -85,6 +86,7 @@ const routes: RestRoute[] = [
     method: 'GET',
     path: uuidPath,
     operation: 'pubnub.getUUIDMetadata',
+    caller: 'org',
     body: 'none',
     handle: async (call) => {
       const view = await readUuidMetadata(call.reader, uuidOf(call));
@@ -96,6 +98,7 @@ const routes: RestRoute[] = [
     method: 'DELETE',
     path: uuidPath,
     operation: 'pubnub.removeUUIDMetadata',
+    caller: 'org',
     body: 'none',
     handle: async (call) => {
       await removeUuidMetadata(orgIdOf(call.reader), uuidOf(call));

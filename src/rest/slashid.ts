@@ -84,6 +84,7 @@ function bucketWriteRoute(
     method,
     path: bucketPath,
     operation,
+    caller: 'org',
     body: 'json',
     handle: async (call) => {
       requireOrgHeader(call.request);
@@ -106,6 +107,7 @@ export const slashid: Vendor = {
       method: 'GET',
       path: bucketPath,
       operation: 'slashid.getBucket',
+      caller: 'org',
       body: 'none',
       handle: async (call) => {
         requireOrgHeader(call.request);
@@ -117,6 +119,7 @@ export const slashid: Vendor = {
       method: 'DELETE',
       path: bucketPath,
       operation: 'slashid.deleteBucketAttributes',
+      caller: 'org',
       body: 'none',
       handle: async (call) => {
         requireOrgHeader(call.request);
@@ -129,6 +132,7 @@ export const slashid: Vendor = {
       method: 'PATCH',
       path: personPath,
       operation: 'slashid.patchPerson',
+      caller: 'org',
       body: 'json',
       handle: async (call) => {
         requireOrgHeader(call.request);

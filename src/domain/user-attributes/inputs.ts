@@ -86,6 +86,7 @@ export const groupValuesInput = z
 /** A person's own value of an attribute (checked against the attribute's type when written). */
 export const setUserValueInput = z.looseObject({ userId: personIdSchema, value: attributeValueSchema });
 
-export const deleteUserValueInput = z.looseObject({ userId: personIdSchema });
+/** A person (user) whose values are read or deleted. */
+export const userIdInput = z.looseObject({ userId: personIdSchema });
 
 export const setMyValueInput = z.looseObject({ value: attributeValueSchema });

@@ -17,6 +17,8 @@ export interface ResolvedValue {
 export interface ResolveOptions {
   /** Only these attribute names; null or undefined: every attribute. */
   fields?: readonly string[] | null;
+  /** Only these attribute ids (Looker's user_attribute_ids); null or undefined: every attribute. */
+  ids?: readonly string[] | null;
   /** Every value on the search path (USER, GROUP by rank, DEFAULT), not only the winner. */
   allValues?: boolean | null;
   /** An UNSET entry for each attribute that has no value at all. */
@@ -36,6 +38,7 @@ export function resolveValues(
   options: ResolveOptions = {},
 ): ResolvedValue[] {
   const wanted = options.fields ? new Set(options.fields) : null;
+  const wantedIds = options.ids ? new Set(options.ids) : null;
   const groupsByAttribute = new Map<string, GroupValueRow[]>();
   for (const row of groupValues) {
     const rows = groupsByAttribute.get(row.userAttributeId) ?? [];
@@ -45,6 +48,7 @@ export function resolveValues(
   const result: ResolvedValue[] = [];
   for (const attribute of attributes) {
     if (wanted && !wanted.has(attribute.name)) continue;
+    if (wantedIds && !wantedIds.has(attribute.id)) continue;
     const entry = (
       source: ValueSource,
       value: string | null,

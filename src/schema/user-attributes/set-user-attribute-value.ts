@@ -3,7 +3,7 @@ import {
   setMyUserAttributeValue,
   setUserAttributeValue,
 } from '../../domain/user-attributes/attribute-values.ts';
-import { deleteUserValueInput, setMyValueInput, setUserValueInput } from '../../domain/user-attributes/inputs.ts';
+import { setMyValueInput, setUserValueInput, userIdInput } from '../../domain/user-attributes/inputs.ts';
 import type { AttributeValueView } from '../../domain/user-attributes/views.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeWithValueRef } from './types.ts';
@@ -19,7 +19,7 @@ const SetUserAttributeValueInput = builder.inputType('SetUserAttributeValueInput
 
 const DeleteUserAttributeValueInput = builder.inputType('DeleteUserAttributeValueInput', {
   fields: (t) => ({ userId: t.id({ required: true }), userAttributeId: t.id({ required: true }) }),
-  validate: deleteUserValueInput,
+  validate: userIdInput,
 });
 
 const SetMyUserAttributeValueInput = builder.inputType('SetMyUserAttributeValueInput', {
