@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Reader } from '../loaders/reader.ts';
 
@@ -29,10 +30,16 @@ export interface RestCall extends PublicCall {
 
 interface RouteBase {
   method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
-  /** Matched against the whole path; named groups become `params` (percent-decoded). */
-  path: RegExp;
-  /** Named in the request log, e.g. "slashid.mergeBucket". */
+  /** The path as OpenAPI writes it, e.g. "/persons/{personId}": each {name} matches one segment into `params`. */
+  path: string;
+  /** Named in the request log and the OpenAPI document (operationId), e.g. "slashid.mergeBucket". */
   operation: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** The status of a success (200 with a body, or 204). */
+  success: 200 | 204;
+  /** Query parameters the route reads, with what each means (OpenAPI document). */
+  query?: Record<string, string>;
   /**
    * 'json': the body must be JSON; 'form': URL-encoded form fields (or JSON); a malformed body is refused before
    * the handler runs. 'none': it is not read.
@@ -67,6 +74,10 @@ export interface Vendor {
   /** The vendor's HTTP status for an attrql error code, where it differs from the usual one. */
   statusFor?: (code: string) => number | undefined;
   errorResponse: (failure: RestFailure) => Response;
+  /** What the OpenAPI document says of its errors: the statuses its routes may answer, and the body's schema. */
+  errors: { statuses: readonly number[]; contentType: string; schema: z.ZodType };
+  /** The OpenAPI security schemes (see openapi.ts) its credentialed routes accept. */
+  security: readonly string[];
 }
 
 /** A JSON response with the given status. */

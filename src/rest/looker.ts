@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { bearerCredential } from '../auth/authenticate.ts';
 import { loginWithApiKey } from '../auth/login.ts';
 import {
@@ -19,8 +20,8 @@ import { json, noContent, type RestCall, type RestFailure, type Vendor } from '.
 
 const prefix = '/api/4.0';
 const documentationUrl = 'https://cloud.google.com/looker/docs/r/api/support';
-const valuePath = /^\/api\/4\.0\/users\/(?<userId>[^/]+)\/attribute_values\/(?<attributeId>[^/]+)$/;
-const valuesPath = /^\/api\/4\.0\/users\/(?<userId>[^/]+)\/attribute_values$/;
+const valuePath = '/api/4.0/users/{userId}/attribute_values/{attributeId}';
+const valuesPath = '/api/4.0/users/{userId}/attribute_values';
 
 /** Looker's UserAttributeWithValue: snake_case, `source` lower-case. */
 function lookerValue(view: AttributeValueView) {
@@ -86,8 +87,23 @@ function errorResponse(failure: RestFailure): Response {
   return json(failure.status, body);
 }
 
+/** Looker's error body; 422 adds `errors`. */
+const errorSchema = z.object({
+  message: z.string(),
+  documentation_url: z.string(),
+  errors: z
+    .array(z.object({ field: z.string(), code: z.string(), message: z.string(), documentation_url: z.string() }))
+    .optional(),
+});
+
 export const looker: Vendor = {
   name: 'looker',
+  errors: {
+    statuses: [400, 401, 403, 404, 413, 422, 429, 500, 503],
+    contentType: 'application/json',
+    schema: errorSchema,
+  },
+  security: ['bearer'],
   owns: (path) => path === prefix || path.startsWith(`${prefix}/`),
   credential: (request) => bearerCredential(request.headers),
   // Looker answers invalid input with 422; a body that is not JSON stays 400, like a failed login stays 404.
@@ -96,8 +112,10 @@ export const looker: Vendor = {
   routes: [
     {
       method: 'POST',
-      path: /^\/api\/4\.0\/login$/,
+      path: '/api/4.0/login',
       operation: 'looker.login',
+      summary: 'Exchange client_id (org id) and client_secret (org API key) for an access token',
+      success: 200,
       caller: 'none',
       body: 'form',
       handle: async ({ body, url }) => {
@@ -125,6 +143,14 @@ export const looker: Vendor = {
       method: 'GET',
       path: valuesPath,
       operation: 'looker.userAttributeUserValues',
+      summary: "A user's attribute values",
+      success: 200,
+      query: {
+        fields: 'Comma-separated response properties to return.',
+        user_attribute_ids: 'Comma-separated user attribute ids to return.',
+        all_values: 'true: every value on the search path, in precedence order.',
+        include_unset: 'true: also attributes without any value.',
+      },
       caller: 'org',
       body: 'none',
       handle: async (call) => {
@@ -145,6 +171,8 @@ export const looker: Vendor = {
       method: 'PATCH',
       path: valuePath,
       operation: 'looker.setUserAttributeUserValue',
+      summary: "Set a user's own value of a user attribute",
+      success: 200,
       caller: 'org',
       body: 'json',
       handle: async (call) => {
@@ -160,6 +188,8 @@ export const looker: Vendor = {
       method: 'DELETE',
       path: valuePath,
       operation: 'looker.deleteUserAttributeUserValue',
+      summary: "Delete a user's own value of a user attribute",
+      success: 204,
       caller: 'org',
       body: 'none',
       handle: async (call) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { bearerCredential } from '../auth/authenticate.ts';
 import { myAttributesInput } from '../domain/persons/inputs.ts';
 import { updateMyAttributes } from '../domain/persons/my-attributes.ts';
@@ -44,8 +45,30 @@ function errorResponse(failure: RestFailure): Response {
   return json(failure.status, { errors }, 'application/vnd.api+json');
 }
 
+/** PACE's JSON:API error document. */
+const errorSchema = z.object({
+  errors: z
+    .array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        code: z.string(),
+        title: z.string(),
+        detail: z.string(),
+        source: z.object({ pointer: z.string() }).optional(),
+      }),
+    )
+    .min(1),
+});
+
 export const pace: Vendor = {
   name: 'pace',
+  errors: {
+    statuses: [400, 401, 403, 404, 413, 429, 501, 503],
+    contentType: 'application/vnd.api+json',
+    schema: errorSchema,
+  },
+  security: ['bearer'],
   owns: (path) => path === '/attributes' || path.startsWith('/attributes/'),
   credential: (request) => bearerCredential(request.headers),
   statusFor: (code) => (code === 'INTERNAL_SERVER_ERROR' ? 501 : undefined),
@@ -53,8 +76,10 @@ export const pace: Vendor = {
   routes: [
     {
       method: 'PUT',
-      path: /^\/attributes$/,
+      path: '/attributes',
       operation: 'pace.updateAttributes',
+      summary: "Merge into the caller's end_user_read_write attributes",
+      success: 204,
       caller: 'any',
       body: 'json',
       handle: async (call) => {

@@ -5,14 +5,28 @@ import { forbidden } from '../errors.ts';
 import { readBodyWithin } from '../http/body-limit.ts';
 import { nameOperation } from '../http/request-log.ts';
 import { requestReader } from '../loaders/reader.ts';
-import type { RestFailure, RestRoute, Vendor } from './endpoint.ts';
+import { json, type RestFailure, type RestRoute, type Vendor } from './endpoint.ts';
 import { failureOf, failureResponse, httpFailure } from './failures.ts';
+import { openApiDocument } from './openapi.ts';
+import { templatePattern } from './path-template.ts';
+
+const patterns = new WeakMap<RestRoute, RegExp>();
+
+/** The route's path template as a RegExp, compiled once. */
+function patternOf(route: RestRoute): RegExp {
+  let pattern = patterns.get(route);
+  if (!pattern) {
+    pattern = templatePattern(route.path);
+    patterns.set(route, pattern);
+  }
+  return pattern;
+}
 
 /** The route of `vendor` for this method and path, or the failure to answer (unknown path 404, other method 405). */
 function match(vendor: Vendor, method: string, path: string) {
   let pathKnown = false;
   for (const route of vendor.routes) {
-    const found = route.path.exec(path);
+    const found = patternOf(route).exec(path);
     if (!found) continue;
     pathKnown = true;
     if (route.method !== method) continue;
@@ -86,11 +100,13 @@ const isFailure = (value: unknown): value is RestFailure =>
 /**
  * Serves the vendors' drop-in REST endpoints on the GraphQL server's own port. It runs as a Yoga plugin, after
  * the request log's hook (so REST calls are logged like GraphQL ones), and ends the response itself: paths a
- * vendor owns never reach GraphQL; every other path is left to Yoga.
+ * vendor owns never reach GraphQL; every other path is left to Yoga. GET /openapi.json describes them all.
  */
 export function restPlugin(vendors: readonly Vendor[], limit: number): Plugin {
+  const document = openApiDocument(vendors);
   return {
     async onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/openapi.json' && request.method === 'GET') return endResponse(json(200, document));
       const vendor = vendors.find((candidate) => candidate.owns(url.pathname));
       if (!vendor) return;
       const matched = match(vendor, request.method, url.pathname);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { bearerCredential } from '../auth/authenticate.ts';
 import type { UuidMetadataChanges } from '../domain/uuid-metadata/content.ts';
 import { removeUuidMetadata } from '../domain/uuid-metadata/remove-uuid-metadata.ts';
@@ -15,7 +16,7 @@ import { json, type RestCall, type RestFailure, type RestRoute, type Vendor } fr
  * Bearer); the SDK's other query parameters (uuid, requestid, pnsdk, signature, timestamp) are accepted and unused.
  */
 
-const uuidPath = /^\/v2\/objects\/(?<subKey>[^/]+)\/uuids\/(?<uuid>[^/]+)$/;
+const uuidPath = '/v2/objects/{subKey}/uuids/{uuid}';
 
 /** The body fields PubNub lets a client set; other names are silently ignored, as PubNub does. */
 const settable = ['name', 'externalId', 'profileUrl', 'email', 'type', 'status', 'custom'] as const;
@@ -66,11 +67,24 @@ function errorResponse(failure: RestFailure): Response {
   return json(failure.status, { status: failure.status, error: { message: failure.message, source, details } });
 }
 
+/** What the SDK adds to every call: accepted, and (but for auth) unused. */
+const sdkQuery = {
+  auth: 'An org API key (or send it as a Bearer token).',
+  uuid: 'The client’s own uuid (sent by the SDK; unused).',
+  requestid: 'Sent by the SDK; unused.',
+  pnsdk: 'Sent by the SDK; unused.',
+  signature: 'Sent by the SDK; unused.',
+  timestamp: 'Sent by the SDK; unused.',
+};
+
 const routes: RestRoute[] = [
   {
     method: 'PATCH',
     path: uuidPath,
     operation: 'pubnub.setUUIDMetadata',
+    summary: "Set a uuid's metadata (If-Match: only when the eTag is current)",
+    success: 200,
+    query: { ...sdkQuery, include: 'Comma-separated extra fields to return: custom, type, status.' },
     caller: 'org',
     body: 'json',
     handle: async (call) => {
@@ -86,6 +100,9 @@ const routes: RestRoute[] = [
     method: 'GET',
     path: uuidPath,
     operation: 'pubnub.getUUIDMetadata',
+    summary: "Read a uuid's metadata",
+    success: 200,
+    query: { ...sdkQuery, include: 'Comma-separated extra fields to return: custom, type, status.' },
     caller: 'org',
     body: 'none',
     handle: async (call) => {
@@ -98,6 +115,9 @@ const routes: RestRoute[] = [
     method: 'DELETE',
     path: uuidPath,
     operation: 'pubnub.removeUUIDMetadata',
+    summary: "Remove a uuid's metadata (the person stays)",
+    success: 200,
+    query: sdkQuery,
     caller: 'org',
     body: 'none',
     handle: async (call) => {
@@ -107,8 +127,30 @@ const routes: RestRoute[] = [
   },
 ];
 
+/** PubNub's error body. */
+const errorSchema = z.object({
+  status: z.number().int(),
+  error: z.object({
+    message: z.string(),
+    source: z.enum(['metadata', 'authz']),
+    details: z.array(
+      z.object({
+        message: z.string(),
+        location: z.string(),
+        locationType: z.enum(['path', 'query', 'header', 'body']),
+      }),
+    ),
+  }),
+});
+
 export const pubnub: Vendor = {
   name: 'pubnub',
+  errors: {
+    statuses: [400, 401, 403, 404, 412, 413, 415, 429, 500, 503],
+    contentType: 'application/json',
+    schema: errorSchema,
+  },
+  security: ['pubnubAuth', 'bearer'],
   owns: (path) => path.startsWith('/v2/objects/') || path === '/v2/objects',
   credential: (request, url) => url.searchParams.get('auth') || bearerCredential(request.headers),
   // PubNub accepts JSON bodies only: anything declared as another type is 415, before it is parsed.

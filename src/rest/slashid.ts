@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { bearerCredential } from '../auth/authenticate.ts';
 import { deleteAttributes, mergeAttributes, replaceAttributes } from '../domain/persons/attributes.ts';
 import { bucketDeleteInput, bucketReadInput, bucketWriteInput, patchPersonInput } from '../domain/persons/inputs.ts';
@@ -13,8 +14,8 @@ import { json, noContent, type RestCall, type RestFailure, type RestRoute, type 
  * Credentials: an org API key as `SlashID-API-Key` or Bearer; `SlashID-OrgID` must name the key's organization.
  */
 
-const bucketPath = /^\/persons\/(?<personId>[^/]+)\/attributes\/(?<bucket>[^/]+)$/;
-const personPath = /^\/persons\/(?<personId>[^/]+)$/;
+const bucketPath = '/persons/{personId}/attributes/{bucket}';
+const personPath = '/persons/{personId}';
 
 /** SlashID spells enum values lower-case, regions with hyphens: REGULAR → regular, US_IOWA → us-iowa. */
 const lower = (value: string) => value.toLowerCase();
@@ -78,12 +79,15 @@ function requireOrgHeader(request: Request): void {
 function bucketWriteRoute(
   method: 'PATCH' | 'PUT',
   operation: string,
+  summary: string,
   write: typeof mergeAttributes | typeof replaceAttributes,
 ): RestRoute {
   return {
     method,
     path: bucketPath,
     operation,
+    summary,
+    success: 204,
     caller: 'org',
     body: 'json',
     handle: async (call) => {
@@ -95,18 +99,33 @@ function bucketWriteRoute(
   };
 }
 
+/** SlashID's error body. */
+const errorSchema = z.object({
+  meta: z.object({}),
+  errors: z.array(z.object({ httpcode: z.number().int(), message: z.string() })).min(1),
+});
+
 export const slashid: Vendor = {
   name: 'slashid',
+  errors: { statuses: [400, 401, 403, 404, 413, 429, 500, 503], contentType: 'application/json', schema: errorSchema },
+  security: ['slashidApiKey', 'bearer'],
   owns: (path) => path === '/persons' || path.startsWith('/persons/'),
   credential: (request) => request.headers.get('slashid-api-key') ?? bearerCredential(request.headers),
   errorResponse,
   routes: [
-    bucketWriteRoute('PATCH', 'slashid.mergeBucket', mergeAttributes),
-    bucketWriteRoute('PUT', 'slashid.replaceBucket', replaceAttributes),
+    bucketWriteRoute(
+      'PATCH',
+      'slashid.mergeBucket',
+      'Merge attributes into a bucket (other keys stay)',
+      mergeAttributes,
+    ),
+    bucketWriteRoute('PUT', 'slashid.replaceBucket', 'Replace a bucket with the given attributes', replaceAttributes),
     {
       method: 'GET',
       path: bucketPath,
       operation: 'slashid.getBucket',
+      summary: 'Read one attribute bucket of a person',
+      success: 200,
       caller: 'org',
       body: 'none',
       handle: async (call) => {
@@ -119,6 +138,9 @@ export const slashid: Vendor = {
       method: 'DELETE',
       path: bucketPath,
       operation: 'slashid.deleteBucketAttributes',
+      summary: 'Delete the named attributes from a bucket',
+      success: 204,
+      query: { attributes: 'Comma-separated attribute names to delete (at least one).' },
       caller: 'org',
       body: 'none',
       handle: async (call) => {
@@ -132,6 +154,8 @@ export const slashid: Vendor = {
       method: 'PATCH',
       path: personPath,
       operation: 'slashid.patchPerson',
+      summary: 'Change whether a person is active and/or replace its roles',
+      success: 200,
       caller: 'org',
       body: 'json',
       handle: async (call) => {
