@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /** The error codes of the contract (CONTRACT.md §3), carried as `extensions.code`. */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -19,13 +17,6 @@ export interface InputIssue {
   message: string;
 }
 
-/** HTTP status of a refusal that happens before execution (the response carries no data). */
-const requestLevelStatus: Partial<Record<ErrorCode, number>> = {
-  UNAUTHENTICATED: 401,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-};
-
 /** An expected failure: its message and code reach the client as they are. */
 export class AppError extends Error {
   constructor(
@@ -35,18 +26,6 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
-  }
-
-  toGraphQLError(requestLevel = false): GraphQLError {
-    const status = requestLevel ? requestLevelStatus[this.code] : undefined;
-    const headers = this.code === 'RATE_LIMITED' ? { 'Retry-After': String(this.extra.retryAfterSeconds) } : undefined;
-    return new GraphQLError(this.message, {
-      extensions: {
-        code: this.code,
-        ...this.extra,
-        ...(status || headers ? { http: { ...(status ? { status } : {}), ...(headers ? { headers } : {}) } } : {}),
-      },
-    });
   }
 }
 

@@ -11,6 +11,8 @@ import { maskError } from './http/mask-error.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
 import { variableIssuesPlugin } from './http/variable-issues.ts';
+import { restPlugin } from './rest/plugin.ts';
+import { restVendors } from './rest/vendors.ts';
 import { schema } from './schema/index.ts';
 
 /** GraphiQL (and introspection without a credential) is on unless NODE_ENV=production or ATTRQL_GRAPHIQL=false. */
@@ -21,6 +23,7 @@ export function graphiqlEnabled(): boolean {
 
 export function createServer() {
   const graphiql = graphiqlEnabled();
+  const bodyLimit = maxBodyBytes();
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: createContext,
@@ -36,7 +39,9 @@ export function createServer() {
     plugins: [
       requestLogPlugin(),
       healthPlugin(),
-      bodyLimitPlugin(maxBodyBytes()),
+      // The vendors' REST endpoints: after the request log, before anything GraphQL-specific.
+      restPlugin(restVendors, bodyLimit),
+      bodyLimitPlugin(bodyLimit),
       requireQueryPlugin(),
       maxDepthPlugin({ n: 10, exposeLimits: true }),
       maxAliasesPlugin({ n: 20, exposeLimits: true }),

@@ -1,8 +1,9 @@
 import { forbidden, unauthenticated } from '../errors.ts';
 import { findApiKey, findTokenPerson } from './credential-lookups.ts';
+import { authenticateLoginToken, isLoginClaims } from './login-token.ts';
 import { looksLikeJwt, type PersonScope, peekClaims, personScopes, verifyPersonToken } from './person-token.ts';
 import type { Principal } from './principal.ts';
-import { hashSecret } from './secrets.ts';
+import { hashSecret, tokenSecret } from './secrets.ts';
 
 const bearerForm = '"Authorization: Bearer <API key or person token>"';
 
@@ -50,6 +51,9 @@ export async function authenticateCredential(credential: string | null): Promise
 async function authenticatePersonToken(token: string, credentialHash: string): Promise<Principal> {
   const unverified = peekClaims(token);
   const orgId = unverified?.org;
+  if (typeof orgId === 'string' && isLoginClaims(unverified as { typ?: unknown })) {
+    return authenticateLoginToken(token, orgId);
+  }
   if (typeof orgId !== 'string' || typeof unverified?.sub !== 'string')
     throw unauthenticated('Malformed person token.');
   // One read for the person and its organization's secret; nothing of it is used before the signature checks.
@@ -63,11 +67,6 @@ async function authenticatePersonToken(token: string, credentialHash: string): P
     claims.scope.split(' ').filter((s): s is PersonScope => (personScopes as readonly string[]).includes(s)),
   );
   return { kind: 'person', orgId, personId: claims.sub, scopes, credential: credentialHash };
-}
-
-/** ATTRQL_TOKEN_SECRET when set, else the organization's own generated secret. */
-export function tokenSecret(orgSecret: string): string {
-  return process.env.ATTRQL_TOKEN_SECRET || orgSecret;
 }
 
 /** `X-Org-Id` and its alias `SlashID-OrgID`: each one present must name the credential's organization. */

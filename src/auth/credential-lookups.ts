@@ -25,6 +25,17 @@ export const findApiKey = sharedBatch<ApiKeyRow | null>(
   () => null,
 );
 
+const orgSecrets = perDialect((d) => `SELECT "id", "tokenSecret" FROM "Organization" WHERE "id" ${inList(d, 1)}`);
+
+/** An organization's own token secret, or null when there is no such organization. */
+export const findOrgSecret = sharedBatch<string | null>(
+  async (orgIds) => {
+    const rows = await sql.all<{ id: string; tokenSecret: string }>(orgSecrets, [[...orgIds]]);
+    return new Map(rows.map((row) => [row.id, row.tokenSecret]));
+  },
+  () => null,
+);
+
 export interface TokenPersonRow {
   active: boolean;
   createdAt: Date;

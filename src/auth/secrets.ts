@@ -14,6 +14,11 @@ export function randomSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** The secret that signs an organization's tokens: ATTRQL_TOKEN_SECRET when set, else the org's own one. */
+export function tokenSecret(orgSecret: string): string {
+  return process.env.ATTRQL_TOKEN_SECRET || orgSecret;
+}
+
 export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);

@@ -4,6 +4,7 @@ import { authenticateCredential, bearerCredential, checkOrgHeader } from '../aut
 import { consumeRateLimit } from '../auth/rate-limit.ts';
 import type { Context } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { toGraphQLError } from './graphql-error.ts';
 
 /** True when every root field of the operation is __schema, __type or __typename. */
 export function isIntrospectionOnly(document: DocumentNode, operationName?: string | null): boolean {
@@ -33,7 +34,7 @@ export function authPlugin(options: { openIntrospection: boolean }): Plugin<Cont
         consumeRateLimit(principal.credential);
         ctx.principal = principal;
       } catch (error) {
-        if (error instanceof AppError) throw error.toGraphQLError(true);
+        if (error instanceof AppError) throw toGraphQLError(error, true);
         throw error;
       }
     },

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { AppError } from '../errors.ts';
+import { toGraphQLError } from './graphql-error.ts';
 
 export const defaultMaxBodyBytes = 1024 * 1024;
 
@@ -12,9 +13,12 @@ export function maxBodyBytes(): number {
 }
 
 const tooLarge = (limit: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`).toGraphQLError(true);
+  new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
 
-/** Reads a body, giving up as soon as it passes `limit` bytes (whatever Content-Length claimed). */
+/**
+ * Reads a body, giving up as soon as it passes `limit` bytes (whatever Content-Length claimed): PAYLOAD_TOO_LARGE.
+ * GraphQL and the REST endpoints both read bodies through it, so both refuse at the same byte.
+ */
 export async function readBodyWithin(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
@@ -57,7 +61,9 @@ export function bodyLimitPlugin(limit: number): Plugin {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (request.method !== 'POST' || !requestParser) return;
       setRequestParser(async (incoming) => {
-        const body = await readBodyWithin(incoming, limit);
+        const body = await readBodyWithin(incoming, limit).catch((error: unknown) => {
+          throw error instanceof AppError ? toGraphQLError(error, true) : error;
+        });
         try {
           return await requestParser(
             // Yoga's own Request class: much cheaper to build than Node's global (undici) one.

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, serviceUnavailable } from '../errors.ts';
 import { log } from '../log.ts';
+import { toGraphQLError } from './graphql-error.ts';
 
 /** The original error behind GraphQL's wrappers. */
 function originalOf(error: unknown): unknown {
@@ -42,7 +43,7 @@ function atSameField(error: unknown, replacement: GraphQLError): GraphQLError {
  */
 export function maskError(error: unknown): Error {
   const original = originalOf(error);
-  if (original instanceof AppError) return atSameField(error, original.toGraphQLError());
+  if (original instanceof AppError) return atSameField(error, toGraphQLError(original));
   if (original instanceof GraphQLError) {
     // GraphQL's own errors stay as they are, outermost message included (it names the variable or field).
     // (variable-issues.ts gives variables that do not fit their type their code and issues.)
@@ -54,7 +55,7 @@ export function maskError(error: unknown): Error {
       ? 'the SQLite file is read-only: make it writable, then restart attrql'
       : undefined;
     log('database unavailable', { cause, hint });
-    return atSameField(error, serviceUnavailable().toGraphQLError());
+    return atSameField(error, toGraphQLError(serviceUnavailable()));
   }
   log('unexpected error', {
     error: original instanceof Error ? (original.stack ?? original.message) : String(original),

@@ -2,19 +2,26 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { log } from '../log.ts';
 
+const started = new WeakMap<Request, { at: number; operation?: string }>();
+
+/** Names what a request did in its log line: the GraphQL operation, or a REST endpoint (e.g. "slashid.mergeBucket"). */
+export function nameOperation(request: Request, operation: string): void {
+  const entry = started.get(request);
+  if (entry) entry.operation = operation;
+}
+
 /**
  * One log line per HTTP request: method, path, GraphQL operation, status and duration, so an operator can see
  * what happened without a debugger. Failures are logged in detail where they are handled (mask-error.ts).
  */
 export function requestLogPlugin(): Plugin {
-  const started = new WeakMap<Request, { at: number; operation?: string }>();
   return {
     onRequest({ request }) {
       started.set(request, { at: performance.now() });
     },
     onExecute({ args }) {
-      const entry = started.get((args.contextValue as { request: Request }).request);
-      if (entry) entry.operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      const operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      nameOperation((args.contextValue as { request: Request }).request, operation);
     },
     onResponse({ request, response }) {
       const entry = started.get(request);

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { type AttributeBucket, sql } from '../db/client.ts';
 import { bucketFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { sharedBatch } from './shared-batch.ts';
 
@@ -25,8 +25,8 @@ const sharedBuckets = sharedBatch<AttributeBucket[]>(
 
 /** The caller's organization's buckets, read once per request however many persons ask. */
 export const orgBucketsLoader = defineLoader(
-  (_ctx: Context) =>
+  (_reader: Reader) =>
     new DataLoader<string, AttributeBucket[]>(async (orgIds) => Promise.all(orgIds.map(sharedBuckets))),
 );
 
-export const orgBuckets = (ctx: Context): Promise<AttributeBucket[]> => orgBucketsLoader(ctx).load(orgIdOf(ctx));
+export const orgBuckets = (ctx: Reader): Promise<AttributeBucket[]> => orgBucketsLoader(ctx).load(orgIdOf(ctx));

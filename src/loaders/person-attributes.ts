@@ -1,6 +1,6 @@
-import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
@@ -33,4 +33,4 @@ const sharedAttributes = sharedBatch<StoredAttributes>(
 );
 
 /** Every stored attribute of persons of the caller's organization; one query per batch. */
-export const personAttributesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedAttributes));
+export const personAttributesLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedAttributes));

@@ -1,6 +1,6 @@
-import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
@@ -30,4 +30,4 @@ const sharedGroups = sharedBatch<string[]>(
 );
 
 /** The group names of persons of the caller's organization, sorted; one query per batch. */
-export const personGroupsLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedGroups));
+export const personGroupsLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedGroups));

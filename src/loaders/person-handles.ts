@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 
 export interface HandleRow {
@@ -16,7 +16,7 @@ const handlesOfPersons = perDialect(
 
 /** The handles of persons of the caller's organization, by type then value; one query per batch. */
 export const personHandlesLoader = defineLoader(
-  (ctx: Context) =>
+  (ctx: Reader) =>
     new DataLoader<string, HandleRow[]>(async (personIds) => {
       const rows = await sql.all<{ personId: string; type: string; value: string }>(handlesOfPersons, [
         orgIdOf(ctx),

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 
 const rolesOfPersons = perDialect(
@@ -12,7 +12,7 @@ const rolesOfPersons = perDialect(
 
 /** The bare role names of persons of the caller's organization, sorted; one joined query per batch. */
 export const personRolesLoader = defineLoader(
-  (ctx: Context) =>
+  (ctx: Reader) =>
     new DataLoader<string, string[]>(async (personIds) => {
       const rows = await sql.all<{ personId: string; name: string }>(rolesOfPersons, [orgIdOf(ctx), [...personIds]]);
       // Sorted here, not in SQL: database collations differ, and both providers must answer alike.

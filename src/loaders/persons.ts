@@ -1,7 +1,7 @@
-import { type Context, orgIdOf } from '../context.ts';
 import { type Person, sql } from '../db/client.ts';
 import { personColumns, personFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
 
@@ -19,4 +19,4 @@ const sharedPersons = sharedBatch<Person | null>(
 );
 
 /** Persons of the caller's organization by id, one query per batch; null for unknown ids. */
-export const personLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedPersons));
+export const personLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedPersons));

@@ -1,11 +1,23 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { sql, type UserAttribute } from '../db/client.ts';
 import { userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
-import { byName, type GroupValueRow } from '../domain/user-attributes/resolve.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { orgKey, orgKeyLists, orgScoped, sharedBatch } from './shared-batch.ts';
+
+/** A group's value of an attribute, as read for precedence resolution. */
+export interface GroupValueRow {
+  userAttributeId: string;
+  groupName: string;
+  value: string;
+  rank: number;
+}
+
+/** By name, code unit order, so both databases (whatever their collation) list attributes alike. */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
 
 const definitionsOfOrgs = perDialect((d) => `SELECT * FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`);
 const ownValuesOfPersons = perDialect(
@@ -79,7 +91,7 @@ const sharedGroupValues = sharedBatch<GroupValueRow[]>(
 
 /** The organization's attribute definitions, by name: one query per request, whatever the number of persons. */
 export const userAttributesLoader = defineLoader(
-  (ctx: Context) =>
+  (ctx: Reader) =>
     new DataLoader<string, UserAttribute[]>(async (orgIds) => {
       const orgId = orgIdOf(ctx);
       const rows = await sharedDefinitions(orgId);
@@ -89,7 +101,7 @@ export const userAttributesLoader = defineLoader(
 );
 
 /** Persons' own values (userAttributeId → value), one query per batch of persons. */
-export const ownAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedOwnValues));
+export const ownAttributeValuesLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedOwnValues));
 
 /** Group values of every attribute by group name, one query per batch of group names. */
-export const groupAttributeValuesLoader = defineLoader((ctx: Context) => orgScoped(orgIdOf(ctx), sharedGroupValues));
+export const groupAttributeValuesLoader = defineLoader((ctx: Reader) => orgScoped(orgIdOf(ctx), sharedGroupValues));

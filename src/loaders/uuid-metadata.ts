@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { type Context, orgIdOf } from '../context.ts';
 import { sql, type UuidMetadata } from '../db/client.ts';
 import { uuidMetadataFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
+import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 
 const metadataOfPersons = perDialect(
@@ -11,7 +11,7 @@ const metadataOfPersons = perDialect(
 
 /** UUID metadata of persons of the caller's organization, one query per batch; null when a uuid has none. */
 export const uuidMetadataLoader = defineLoader(
-  (ctx: Context) =>
+  (ctx: Reader) =>
     new DataLoader<string, UuidMetadata | null>(async (personIds) => {
       const rows = await sql.all(metadataOfPersons, [orgIdOf(ctx), [...personIds]]);
       const byPerson = new Map(rows.map((row) => [row.personId as string, uuidMetadataFromRow(row)]));

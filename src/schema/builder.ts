@@ -1,12 +1,11 @@
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { type AuthScopes, scopesOf } from '../auth/scopes.ts';
 import type { Context } from '../context.ts';
+import type { JsonObject } from '../domain/json.ts';
 import { badInput, forbidden } from '../errors.ts';
 import RequestGuardPlugin from './request-guard-plugin.ts';
-import { type AuthScopes, scopesOf } from './scopes.ts';
-
-export type JsonObject = { [key: string]: unknown };
 
 export const builder = new SchemaBuilder<{
   Context: Context;

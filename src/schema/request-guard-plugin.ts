@@ -1,9 +1,9 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
+import { type AuthScopes, scopesOf } from '../auth/scopes.ts';
 import type { Context } from '../context.ts';
 import { findUnsafeStrings } from '../domain/strings.ts';
 import { badInput, forbidden } from '../errors.ts';
-import { type AuthScopes, scopesOf } from './scopes.ts';
 
 type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
 

@@ -1,5 +1,6 @@
 import { GraphQLError, Kind, type ValueNode, valueFromASTUntyped } from 'graphql';
-import { builder, type JsonObject } from './builder.ts';
+import type { JsonObject } from '../domain/json.ts';
+import { builder } from './builder.ts';
 
 function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -2,7 +2,7 @@ import { type Person, sql } from '../../db/client.ts';
 import { personColumns, personFromRow } from '../../db/rows.ts';
 import { inList, perDialect, type SqlParam, type SqlRunner } from '../../db/sql/sql-client.ts';
 import { forbidden, notFound } from '../../errors.ts';
-import type { JsonObject } from '../../schema/builder.ts';
+import type { JsonObject } from '../json.ts';
 import { requireBucket } from './buckets.ts';
 import { newPersonETag, whyNotTouched } from './etag.ts';
 

@@ -1,5 +1,5 @@
-import { tokenSecret } from '../../auth/authenticate.ts';
 import { type PersonScope, signPersonToken } from '../../auth/person-token.ts';
+import { tokenSecret } from '../../auth/secrets.ts';
 import { db } from '../../db/client.ts';
 import { badInputAt, notFound } from '../../errors.ts';
 

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { InputIssue } from '../../errors.ts';
+import { isAddrSpec, maxEmailChars } from '../email.ts';
 import { codePoints, utf8Bytes } from '../ids.ts';
+import { maxValueBytes } from '../json.ts';
 import { unsafeStringReason } from '../strings.ts';
 
 /** CONTRACT §5: the input rules of persons, roles, groups, buckets and attributes. */
 
 export const maxAttributeNameBytes = 70;
-export const maxAttributeValueBytes = 65_536;
 export const maxAttributeDepth = 32;
 const reservedNames = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -48,17 +49,10 @@ export function bareRoleName(orgId: string, ref: string): string | null {
 export const handleTypes = ['EMAIL_ADDRESS', 'PHONE_NUMBER', 'USERNAME'] as const;
 export type HandleType = (typeof handleTypes)[number];
 
-// RFC 5322 addr-spec without obsolete forms or comments: dot-atom or quoted-string, then dot-atom or domain literal.
-const atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
-const dotAtom = `${atext}+(?:\\.${atext}+)*`;
-const quoted = '"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"';
-const domainLiteral = '\\[[\\x21-\\x5a\\x5e-\\x7e]*\\]';
-const addrSpec = new RegExp(`^(?:${dotAtom}|${quoted})@(?:${dotAtom}|${domainLiteral})$`);
-
 const handleRules: Record<HandleType, { test: (value: string) => boolean; message: string }> = {
   EMAIL_ADDRESS: {
-    test: (value) => codePoints(value) <= 320 && addrSpec.test(value),
-    message: 'must be an RFC 5322 addr-spec of at most 320 characters',
+    test: (value) => codePoints(value) <= maxEmailChars && isAddrSpec(value, { utf8: false }),
+    message: `must be an RFC 5322 addr-spec of at most ${maxEmailChars} characters`,
   },
   PHONE_NUMBER: {
     test: (value) => /^\+[1-9]\d{1,14}$/.test(value),
@@ -112,8 +106,8 @@ export function attributeValueProblem(value: unknown): string | null {
   };
   const problem = walk(value, 0);
   if (problem) return problem;
-  if (utf8Bytes(JSON.stringify(value)) > maxAttributeValueBytes) {
-    return `must serialize to at most ${maxAttributeValueBytes} bytes of JSON`;
+  if (utf8Bytes(JSON.stringify(value)) > maxValueBytes) {
+    return `must serialize to at most ${maxValueBytes} bytes of JSON`;
   }
   return null;
 }

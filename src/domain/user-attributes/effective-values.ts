@@ -1,5 +1,5 @@
-import { type Context, orgIdOf } from '../../context.ts';
 import { personGroupsLoader } from '../../loaders/person-groups.ts';
+import { orgIdOf, type Reader } from '../../loaders/reader.ts';
 import {
   groupAttributeValuesLoader,
   ownAttributeValuesLoader,
@@ -18,7 +18,7 @@ export interface EffectiveValuesOptions extends ResolveOptions {
  * The person must exist in the caller's organization (checked by the caller).
  */
 export async function effectiveValues(
-  ctx: Context,
+  ctx: Reader,
   personId: string,
   options: EffectiveValuesOptions = {},
 ): Promise<ResolvedValue[]> {
@@ -32,7 +32,7 @@ export async function effectiveValues(
   return resolveValues(personId, visible, ownValues, groupValues, options);
 }
 
-async function loadAll(ctx: Context, groups: string[]) {
+async function loadAll(ctx: Reader, groups: string[]) {
   const perGroup = await groupAttributeValuesLoader(ctx).loadMany(groups);
   return perGroup.flatMap((rows) => {
     if (rows instanceof Error) throw rows;

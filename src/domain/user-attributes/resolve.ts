@@ -1,4 +1,5 @@
 import type { UserAttribute } from '../../db/client.ts';
+import type { GroupValueRow } from '../../loaders/user-attributes.ts';
 
 export type ValueSource = 'USER' | 'GROUP' | 'DEFAULT' | 'UNSET';
 
@@ -7,31 +8,21 @@ export interface ResolvedValue {
   attribute: UserAttribute;
   personId: string;
   source: ValueSource;
-  /** The stored value; the GraphQL layer nulls it when the attribute hides its values. */
+  /** The stored value; views.ts nulls it where it may not be shown. */
   value: string | null;
   rank: number | null;
   sourceGroup: string | null;
 }
 
-export interface GroupValueRow {
-  userAttributeId: string;
-  groupName: string;
-  value: string;
-  rank: number;
-}
-
 export interface ResolveOptions {
   /** Only these attribute names; null or undefined: every attribute. */
   fields?: readonly string[] | null;
+  /** Only these attribute ids (Looker's user_attribute_ids); null or undefined: every attribute. */
+  ids?: readonly string[] | null;
   /** Every value on the search path (USER, GROUP by rank, DEFAULT), not only the winner. */
   allValues?: boolean | null;
   /** An UNSET entry for each attribute that has no value at all. */
   includeUnset?: boolean | null;
-}
-
-/** By name, code unit order, so both databases (whatever their collation) list attributes alike. */
-export function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /**
@@ -47,6 +38,7 @@ export function resolveValues(
   options: ResolveOptions = {},
 ): ResolvedValue[] {
   const wanted = options.fields ? new Set(options.fields) : null;
+  const wantedIds = options.ids ? new Set(options.ids) : null;
   const groupsByAttribute = new Map<string, GroupValueRow[]>();
   for (const row of groupValues) {
     const rows = groupsByAttribute.get(row.userAttributeId) ?? [];
@@ -56,6 +48,7 @@ export function resolveValues(
   const result: ResolvedValue[] = [];
   for (const attribute of attributes) {
     if (wanted && !wanted.has(attribute.name)) continue;
+    if (wantedIds && !wantedIds.has(attribute.id)) continue;
     const entry = (
       source: ValueSource,
       value: string | null,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { codePoints, utf8Bytes } from '../ids.ts';
-import { maxValueBytes } from './values.ts';
+import { maxValueBytes } from '../json.ts';
 
 /** A string schema that reports only the first rule it breaks, so each field gets one issue. */
 function stringRules(rules: [(value: string) => boolean, string][]) {

@@ -1,4 +1,5 @@
 import { utf8Bytes } from '../ids.ts';
+import { maxValueBytes } from '../json.ts';
 
 /** The attribute types of CONTRACT §4, in the contract's order. */
 export const userAttributeTypes = [
@@ -12,9 +13,6 @@ export const userAttributeTypes = [
   'ADVANCED_FILTER_DATETIME',
 ] as const;
 export type UserAttributeType = (typeof userAttributeTypes)[number];
-
-/** Every value (of any type) is at most this many UTF-8 bytes. */
-export const maxValueBytes = 65_536;
 
 const numberPattern = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 const zipcodePattern = /^\d{5}(-\d{4})?$/;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isAddrSpec, maxEmailChars } from '../email.ts';
 import { codePoints, personIdSchema } from '../ids.ts';
-import { isAddrSpec } from './email.ts';
 import { isAbsoluteUri } from './uri.ts';
 
 // The rules of CONTRACT §6 (PubNub's own limits), shared by every entry point that writes UUID metadata.
@@ -17,8 +17,8 @@ export const externalIdSchema = maxChars(2048);
 
 export const profileUrlSchema = maxChars(2048).refine(isAbsoluteUri, 'must be an absolute URI (RFC 3986)');
 
-export const emailSchema = maxChars(320).refine(
-  isAddrSpec,
+export const emailSchema = maxChars(maxEmailChars).refine(
+  (value) => isAddrSpec(value, { utf8: true }),
   'must be an email address (RFC 5322 addr-spec, without a display name)',
 );
 
@@ -43,6 +43,9 @@ export const customSchema = z.record(z.string(), z.unknown()).superRefine((custo
     if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
   }
 });
+
+/** A uuid to read or remove. */
+export const uuidInput = z.looseObject({ uuid: personIdSchema });
 
 /** Every field of a set: omitted stays unchanged, null clears. */
 export const setUuidMetadataSchema = z.looseObject({

@@ -13,6 +13,7 @@ import {
   type UuidMetadataChanges,
   type UuidMetadataContent,
 } from './content.ts';
+import { type UuidMetadataView, uuidMetadataView } from './view.ts';
 
 /** The stored row changed between our read and our conditional write (cannot happen under the person lock). */
 class StaleRead extends Error {}
@@ -29,10 +30,11 @@ export async function setUuidMetadata(
   uuid: string,
   changes: UuidMetadataChanges,
   ifMatch?: string | null,
-): Promise<UuidMetadata> {
+): Promise<UuidMetadataView> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await orRollBack(() => sql.transaction((tx) => writeOnce(tx, orgId, uuid, changes, ifMatch ?? null)));
+      const row = await orRollBack(() => sql.transaction((tx) => writeOnce(tx, orgId, uuid, changes, ifMatch ?? null)));
+      return uuidMetadataView(row);
     } catch (error) {
       // Two first writers of a new uuid: the loser's INSERT meets the winner's row; retried, it updates it.
       const retryable = error instanceof StaleRead || isUniqueViolation(error);

@@ -1,8 +1,6 @@
-import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import { personIdSchema } from '../../domain/ids.ts';
+import { patchPersonInput } from '../../domain/persons/inputs.ts';
 import { patchPerson } from '../../domain/persons/patch-person.ts';
-import { roleRefSchema } from '../../domain/persons/rules.ts';
 import { builder } from '../builder.ts';
 import { PersonPayload } from './person-payload.ts';
 
@@ -13,7 +11,7 @@ const PatchPersonInput = builder.inputType('PatchPersonInput', {
     roles: t.stringList({ description: 'Replaces every role; existing roles, bare or "{orgId}/{roleName}".' }),
     ifMatch: t.string({ description: 'The eTag you read; PRECONDITION_FAILED when the person changed since.' }),
   }),
-  validate: z.looseObject({ personId: personIdSchema, roles: z.array(roleRefSchema).nullish() }),
+  validate: patchPersonInput,
 });
 
 builder.mutationField('patchPerson', (t) =>

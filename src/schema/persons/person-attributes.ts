@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import type { Person } from '../../db/client.ts';
-import { personIdSchema } from '../../domain/ids.ts';
+import type { JsonObject } from '../../domain/json.ts';
 import { deleteAttributes, mergeAttributes, replaceAttributes } from '../../domain/persons/attributes.ts';
-import { attributeNameSchema, bucketAttributesSchema, bucketNameSchema } from '../../domain/persons/rules.ts';
-import { builder, type JsonObject } from '../builder.ts';
+import { bucketDeleteInput, bucketWriteInput } from '../../domain/persons/inputs.ts';
+import { builder } from '../builder.ts';
 import { PersonRef } from './person-type.ts';
 
 const UpdatePersonAttributesInput = builder.inputType('UpdatePersonAttributesInput', {
@@ -14,7 +13,7 @@ const UpdatePersonAttributesInput = builder.inputType('UpdatePersonAttributesInp
     attributes: t.field({ type: 'JSONObject', required: true, description: '{ key: value }; null stores JSON null.' }),
     ifMatch: t.string({ description: 'The eTag you read; PRECONDITION_FAILED when the person changed since.' }),
   }),
-  validate: z.looseObject({ personId: personIdSchema, bucket: bucketNameSchema, attributes: bucketAttributesSchema }),
+  validate: bucketWriteInput,
 });
 
 const DeletePersonAttributesInput = builder.inputType('DeletePersonAttributesInput', {
@@ -23,7 +22,7 @@ const DeletePersonAttributesInput = builder.inputType('DeletePersonAttributesInp
     bucket: t.string({ required: true }),
     names: t.stringList({ required: true, description: 'Names that are not in the bucket are ignored.' }),
   }),
-  validate: z.looseObject({ personId: personIdSchema, bucket: bucketNameSchema, names: z.array(attributeNameSchema) }),
+  validate: bucketDeleteInput,
 });
 
 const PersonAttributesPayload = builder

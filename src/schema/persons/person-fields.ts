@@ -1,15 +1,10 @@
 import { z } from 'zod';
-import { type Context, isEndUser, orgIdOf } from '../../context.ts';
-import type { AttributeBucket, Person } from '../../db/client.ts';
-import { qualifiedRoleName } from '../../domain/persons/roles.ts';
+import type { JsonObject } from '../../domain/json.ts';
+import { groupsOf, handlesOf, qualifiedRolesOf } from '../../domain/persons/read-person.ts';
 import { bucketNameSchema, handleTypes } from '../../domain/persons/rules.ts';
-import { forbidden, notFound } from '../../errors.ts';
-import { orgBuckets } from '../../loaders/buckets.ts';
-import { personAttributesLoader } from '../../loaders/person-attributes.ts';
-import { personGroupsLoader } from '../../loaders/person-groups.ts';
-import { type HandleRow, personHandlesLoader } from '../../loaders/person-handles.ts';
-import { personRolesLoader } from '../../loaders/person-roles.ts';
-import { builder, type JsonObject } from '../builder.ts';
+import { visibleAttributes } from '../../domain/persons/visible-attributes.ts';
+import type { HandleRow } from '../../loaders/person-handles.ts';
+import { builder } from '../builder.ts';
 import { PersonRef } from './person-type.ts';
 
 export const HandleType = builder.enumType('HandleType', { values: handleTypes });
@@ -21,49 +16,12 @@ const Handle = builder.objectRef<HandleRow>('Handle').implement({
   }),
 });
 
-/** The buckets a caller may see: end users (person tokens) never see NO_ACCESS buckets. */
-async function readableBuckets(ctx: Context, requested: readonly string[] | null | undefined) {
-  const all = await orgBuckets(ctx);
-  const endUser = isEndUser(ctx);
-  if (requested == null) return all.filter((bucket) => !endUser || bucket.endUserPermissions !== 'NO_ACCESS');
-  const byName = new Map(all.map((bucket) => [bucket.name, bucket]));
-  return [...new Set(requested)].map((name) => {
-    const bucket = byName.get(name);
-    if (!bucket) throw notFound(`Attribute bucket "${name}"`);
-    if (endUser && bucket.endUserPermissions === 'NO_ACCESS') {
-      throw forbidden(`End users cannot read the bucket "${name}".`);
-    }
-    return bucket;
-  });
-}
-
-/** The person's attributes in the buckets the caller asked for and may see; buckets and values load at once. */
-async function bucketValues(ctx: Context, person: Person, requested: readonly string[] | null | undefined) {
-  const [buckets, stored] = await Promise.all([
-    readableBuckets(ctx, requested),
-    personAttributesLoader(ctx).load(person.id),
-  ]);
-  return valuesOf(buckets, stored);
-}
-
-function valuesOf(buckets: AttributeBucket[], stored: Map<string, Map<string, string>>): JsonObject {
-  return Object.fromEntries(
-    buckets.map((bucket) => [
-      bucket.name,
-      Object.fromEntries(
-        [...(stored.get(bucket.name) ?? new Map<string, string>())].map(([name, json]) => [name, JSON.parse(json)]),
-      ),
-    ]),
-  );
-}
-
 builder.objectFields(PersonRef, (t) => ({
-  handles: t.field({ type: [Handle], resolve: (person, _args, ctx) => personHandlesLoader(ctx).load(person.id) }),
-  groups: t.stringList({ resolve: (person, _args, ctx) => personGroupsLoader(ctx).load(person.id) }),
+  handles: t.field({ type: [Handle], resolve: (person, _args, ctx) => handlesOf(ctx, person.id) }),
+  groups: t.stringList({ resolve: (person, _args, ctx) => groupsOf(ctx, person.id) }),
   roles: t.stringList({
     description: 'Qualified role names: "{orgId}/{roleName}".',
-    resolve: async (person, _args, ctx) =>
-      (await personRolesLoader(ctx).load(person.id)).map((name) => qualifiedRoleName(orgIdOf(ctx), name)),
+    resolve: (person, _args, ctx) => qualifiedRolesOf(ctx, person.id),
   }),
   attributes: t.field({
     type: 'JSONObject',
@@ -72,7 +30,7 @@ builder.objectFields(PersonRef, (t) => ({
       'With a person token, NO_ACCESS buckets are left out (asking for one is FORBIDDEN).',
     args: { buckets: t.arg.stringList() },
     validate: z.looseObject({ buckets: z.array(bucketNameSchema).nullish() }),
-    resolve: (person, { buckets }, ctx) => bucketValues(ctx, person, buckets),
+    resolve: (person, { buckets }, ctx) => visibleAttributes(ctx, person.id, buckets),
   }),
   bucket: t.field({
     type: 'JSONObject',
@@ -80,7 +38,7 @@ builder.objectFields(PersonRef, (t) => ({
     args: { name: t.arg.string({ required: true }) },
     validate: z.looseObject({ name: bucketNameSchema }),
     resolve: async (person, { name }, ctx) => {
-      const values = await bucketValues(ctx, person, [name]);
+      const values = await visibleAttributes(ctx, person.id, [name]);
       return values[name] as JsonObject;
     },
   }),

@@ -1,17 +1,14 @@
-import { z } from 'zod';
-import { orgIdOf, personOf } from '../../context.ts';
-import { mergeAttributes } from '../../domain/persons/attributes.ts';
-import { bucketAttributesSchema } from '../../domain/persons/rules.ts';
-import { builder, type JsonObject } from '../builder.ts';
-
-/** The one bucket end users write (PACE "update the user's attributes"). */
-export const endUserWritableBucket = 'end_user_read_write';
+import { principalOf } from '../../context.ts';
+import type { JsonObject } from '../../domain/json.ts';
+import { myAttributesInput } from '../../domain/persons/inputs.ts';
+import { updateMyAttributes } from '../../domain/persons/my-attributes.ts';
+import { builder } from '../builder.ts';
 
 const UpdateMyAttributesInput = builder.inputType('UpdateMyAttributesInput', {
   fields: (t) => ({
     attributes: t.field({ type: 'JSONObject', required: true, description: '{ key: value }, merged.' }),
   }),
-  validate: z.looseObject({ attributes: bucketAttributesSchema }),
+  validate: myAttributesInput,
 });
 
 const MyAttributesPayload = builder.objectRef<{ attributes: JsonObject }>('MyAttributesPayload').implement({
@@ -31,16 +28,8 @@ builder.mutationField('updateMyAttributes', (t) =>
     skipTypeScopes: true,
     authScopes: { personWrite: true },
     args: { input: t.arg({ type: UpdateMyAttributesInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const { attributes } = await mergeAttributes(
-        orgIdOf(ctx),
-        personOf(ctx).personId,
-        endUserWritableBucket,
-        input.attributes,
-        null,
-        true,
-      );
-      return { attributes };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      attributes: await updateMyAttributes(principalOf(ctx), input.attributes),
+    }),
   }),
 );

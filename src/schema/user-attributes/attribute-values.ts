@@ -1,23 +1,8 @@
-import { type Context, isEndUser, orgIdOf } from '../../context.ts';
-import type { UserAttribute } from '../../db/client.ts';
-import { effectiveValues } from '../../domain/user-attributes/effective-values.ts';
-import type { ResolvedValue } from '../../domain/user-attributes/resolve.ts';
-import { notFound } from '../../errors.ts';
-import { personLoader } from '../../loaders/persons.ts';
+import { orgIdOf } from '../../context.ts';
+import { userAttributeValues, valuesOfPerson } from '../../domain/user-attributes/attribute-values.ts';
 import { builder } from '../builder.ts';
 import { PersonRef } from '../persons/person-type.ts';
 import { UserAttributeWithValueRef } from './types.ts';
-
-/** The one entry for `attribute` after a write in this request: loaders forget what they read before it. */
-export async function valueAfterWrite(
-  ctx: Context,
-  personId: string,
-  attribute: UserAttribute,
-): Promise<ResolvedValue> {
-  ctx.loaders.clear();
-  const [entry] = await effectiveValues(ctx, personId, { fields: [attribute.name], includeUnset: true });
-  return entry ?? { attribute, personId, source: 'UNSET', value: null, rank: null, sourceGroup: null };
-}
 
 builder.queryField('userAttributeValues', (t) =>
   t.field({
@@ -29,11 +14,7 @@ builder.queryField('userAttributeValues', (t) =>
       allValues: t.arg.boolean({ defaultValue: false, description: 'Every value on the search path.' }),
       includeUnset: t.arg.boolean({ defaultValue: false, description: 'UNSET entries for attributes without value.' }),
     },
-    resolve: async (_root, { userId, ...options }, ctx) => {
-      const person = await personLoader(ctx).load(String(userId));
-      if (!person) throw notFound('Person');
-      return effectiveValues(ctx, person.id, options);
-    },
+    resolve: (_root, { userId, ...options }, ctx) => userAttributeValues(ctx, String(userId), options),
   }),
 );
 
@@ -49,7 +30,7 @@ builder.objectField(PersonRef, 'attributeValues', (t) =>
     resolve: (person, options, ctx) => {
       // Person objects are always of the caller's organization (loaded scoped by it).
       if (person.orgId !== orgIdOf(ctx)) return [];
-      return effectiveValues(ctx, person.id, { ...options, endUser: isEndUser(ctx) });
+      return valuesOfPerson(ctx, person.id, options);
     },
   }),
 );

@@ -1,15 +1,7 @@
-import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import type { UserAttribute } from '../../db/client.ts';
-import { utf8Bytes } from '../../domain/ids.ts';
 import { createUserAttribute } from '../../domain/user-attributes/definitions.ts';
-import {
-  attributeLabelSchema,
-  attributeNameSchema,
-  attributeValueSchema,
-  domainWhitelistSchema,
-} from '../../domain/user-attributes/rules.ts';
-import { maxValueBytes, valueProblem } from '../../domain/user-attributes/values.ts';
+import { createUserAttributeInput } from '../../domain/user-attributes/inputs.ts';
+import { type UserAttributeView, userAttributeView } from '../../domain/user-attributes/views.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeRef, UserAttributeTypeEnum } from './types.ts';
 
@@ -24,25 +16,11 @@ const CreateUserAttributeInput = builder.inputType('CreateUserAttributeInput', {
     userCanEdit: t.boolean({ defaultValue: false }),
     hiddenValueDomainWhitelist: t.string(),
   }),
-  validate: z
-    .looseObject({
-      name: attributeNameSchema,
-      label: attributeLabelSchema,
-      defaultValue: attributeValueSchema.nullish(),
-      hiddenValueDomainWhitelist: domainWhitelistSchema.nullish(),
-    })
-    // The type is in the input, so the default can be checked against it here, with the other fields.
-    .superRefine((input, ctx) => {
-      const { type, defaultValue } = input as { type?: string; defaultValue?: string | null };
-      // An oversized default is reported by its field rule already.
-      const checkable = typeof defaultValue === 'string' && type && utf8Bytes(defaultValue) <= maxValueBytes;
-      const problem = checkable ? valueProblem(type, defaultValue) : null;
-      if (problem) ctx.addIssue({ code: 'custom', path: ['defaultValue'], message: problem });
-    }),
+  validate: createUserAttributeInput,
 });
 
 export const UserAttributePayload = builder
-  .objectRef<{ userAttribute: UserAttribute }>('UserAttributePayload')
+  .objectRef<{ userAttribute: UserAttributeView }>('UserAttributePayload')
   .implement({
     fields: (t) => ({ userAttribute: t.field({ type: UserAttributeRef, resolve: (p) => p.userAttribute }) }),
   });
@@ -53,7 +31,7 @@ builder.mutationField('createUserAttribute', (t) =>
     args: { input: t.arg({ type: CreateUserAttributeInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const userAttribute = await createUserAttribute(orgIdOf(ctx), input);
-      return { userAttribute };
+      return { userAttribute: userAttributeView(userAttribute) };
     },
   }),
 );

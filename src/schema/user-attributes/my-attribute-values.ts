@@ -1,5 +1,5 @@
 import { personOf } from '../../context.ts';
-import { effectiveValues } from '../../domain/user-attributes/effective-values.ts';
+import { valuesOfPerson } from '../../domain/user-attributes/attribute-values.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeWithValueRef } from './types.ts';
 
@@ -10,6 +10,6 @@ builder.queryField('myAttributeValues', (t) =>
     skipTypeScopes: true,
     authScopes: { personRead: true },
     args: { fields: t.arg.stringList({ description: 'Only these attribute names.' }) },
-    resolve: (_root, { fields }, ctx) => effectiveValues(ctx, personOf(ctx).personId, { fields, endUser: true }),
+    resolve: (_root, { fields }, ctx) => valuesOfPerson(ctx, personOf(ctx).personId, { fields }),
   }),
 );

@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { orgIdOf, personOf } from '../../context.ts';
-import { personIdSchema } from '../../domain/ids.ts';
-import type { ResolvedValue } from '../../domain/user-attributes/resolve.ts';
-import { attributeValueSchema } from '../../domain/user-attributes/rules.ts';
-import { deleteUserValue, setUserValue } from '../../domain/user-attributes/user-values.ts';
+import {
+  deleteUserAttributeValue,
+  setMyUserAttributeValue,
+  setUserAttributeValue,
+} from '../../domain/user-attributes/attribute-values.ts';
+import { setMyValueInput, setUserValueInput, userIdInput } from '../../domain/user-attributes/inputs.ts';
+import type { AttributeValueView } from '../../domain/user-attributes/views.ts';
 import { builder } from '../builder.ts';
-import { valueAfterWrite } from './attribute-values.ts';
 import { UserAttributeWithValueRef } from './types.ts';
 
 const SetUserAttributeValueInput = builder.inputType('SetUserAttributeValueInput', {
@@ -14,12 +14,12 @@ const SetUserAttributeValueInput = builder.inputType('SetUserAttributeValueInput
     userAttributeId: t.id({ required: true }),
     value: t.string({ required: true, description: 'Checked against the attribute’s type.' }),
   }),
-  validate: z.looseObject({ userId: personIdSchema, value: attributeValueSchema }),
+  validate: setUserValueInput,
 });
 
 const DeleteUserAttributeValueInput = builder.inputType('DeleteUserAttributeValueInput', {
   fields: (t) => ({ userId: t.id({ required: true }), userAttributeId: t.id({ required: true }) }),
-  validate: z.looseObject({ userId: personIdSchema }),
+  validate: userIdInput,
 });
 
 const SetMyUserAttributeValueInput = builder.inputType('SetMyUserAttributeValueInput', {
@@ -27,11 +27,11 @@ const SetMyUserAttributeValueInput = builder.inputType('SetMyUserAttributeValueI
     userAttributeId: t.id({ required: true }),
     value: t.string({ required: true, description: 'Checked against the attribute’s type.' }),
   }),
-  validate: z.looseObject({ value: attributeValueSchema }),
+  validate: setMyValueInput,
 });
 
 export const UserAttributeValuePayload = builder
-  .objectRef<{ value: ResolvedValue }>('UserAttributeValuePayload')
+  .objectRef<{ value: AttributeValueView }>('UserAttributeValuePayload')
   .implement({
     fields: (t) => ({
       value: t.field({
@@ -47,11 +47,13 @@ builder.mutationField('setUserAttributeValue', (t) =>
     type: UserAttributeValuePayload,
     description: "Sets the person's own value, which takes precedence over group values and the default.",
     args: { input: t.arg({ type: SetUserAttributeValueInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const personId = String(input.userId);
-      const attribute = await setUserValue(orgIdOf(ctx), personId, String(input.userAttributeId), input.value);
-      return { value: await valueAfterWrite(ctx, personId, attribute) };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      value: await setUserAttributeValue(ctx, {
+        userId: String(input.userId),
+        userAttributeId: String(input.userAttributeId),
+        value: input.value,
+      }),
+    }),
   }),
 );
 
@@ -60,11 +62,12 @@ builder.mutationField('deleteUserAttributeValue', (t) =>
     type: UserAttributeValuePayload,
     description: "Removes the person's own value; the response shows what applies now.",
     args: { input: t.arg({ type: DeleteUserAttributeValueInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const personId = String(input.userId);
-      const attribute = await deleteUserValue(orgIdOf(ctx), personId, String(input.userAttributeId));
-      return { value: await valueAfterWrite(ctx, personId, attribute) };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      value: await deleteUserAttributeValue(ctx, {
+        userId: String(input.userId),
+        userAttributeId: String(input.userAttributeId),
+      }),
+    }),
   }),
 );
 
@@ -75,12 +78,8 @@ builder.mutationField('setMyUserAttributeValue', (t) =>
     skipTypeScopes: true,
     authScopes: { personWrite: true },
     args: { input: t.arg({ type: SetMyUserAttributeValueInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const { orgId, personId } = personOf(ctx);
-      const attribute = await setUserValue(orgId, personId, String(input.userAttributeId), input.value, {
-        endUser: true,
-      });
-      return { value: await valueAfterWrite(ctx, personId, attribute) };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      value: await setMyUserAttributeValue(ctx, { userAttributeId: String(input.userAttributeId), value: input.value }),
+    }),
   }),
 );

@@ -1,25 +1,24 @@
-import { isEndUser } from '../../context.ts';
-import type { UserAttribute, UserAttributeGroupValue } from '../../db/client.ts';
-import type { ResolvedValue } from '../../domain/user-attributes/resolve.ts';
 import { userAttributeTypes } from '../../domain/user-attributes/values.ts';
+import type { AttributeValueView, GroupValueView, UserAttributeView } from '../../domain/user-attributes/views.ts';
 import { builder } from '../builder.ts';
+
+// The domain's views already hide what a caller may not see (domain/user-attributes/views.ts): fields expose them.
 
 export const UserAttributeTypeEnum = builder.enumType('UserAttributeType', { values: userAttributeTypes });
 export const UserAttributeValueSourceEnum = builder.enumType('UserAttributeValueSource', {
   values: ['USER', 'GROUP', 'DEFAULT', 'UNSET'] as const,
 });
 
-export const UserAttributeRef = builder.objectRef<UserAttribute>('UserAttribute').implement({
+export const UserAttributeRef = builder.objectRef<UserAttributeView>('UserAttribute').implement({
   description: 'A typed user attribute definition (Looker).',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     label: t.exposeString('label'),
     type: t.field({ type: UserAttributeTypeEnum, resolve: (a) => a.type as (typeof userAttributeTypes)[number] }),
-    defaultValue: t.string({
+    defaultValue: t.exposeString('defaultValue', {
       nullable: true,
       description: 'Null when unset, and always null when valueIsHidden.',
-      resolve: (a) => (a.valueIsHidden ? null : a.defaultValue),
     }),
     valueIsHidden: t.exposeBoolean('valueIsHidden'),
     userCanView: t.exposeBoolean('userCanView'),
@@ -28,44 +27,32 @@ export const UserAttributeRef = builder.objectRef<UserAttribute>('UserAttribute'
   }),
 });
 
-/** A group value together with its attribute, which decides whether the value may be shown. */
-export interface GroupValueView {
-  row: UserAttributeGroupValue;
-  attribute: UserAttribute;
-}
-
 export const UserAttributeGroupValueRef = builder.objectRef<GroupValueView>('UserAttributeGroupValue').implement({
   fields: (t) => ({
-    id: t.id({ resolve: (v) => v.row.id }),
-    group: t.string({ resolve: (v) => v.row.groupName }),
-    userAttributeId: t.id({ resolve: (v) => v.row.userAttributeId }),
-    value: t.string({
-      nullable: true,
-      description: 'Always null when the attribute hides its values.',
-      resolve: (v) => (v.attribute.valueIsHidden ? null : v.row.value),
-    }),
-    rank: t.int({ description: 'Lowest rank wins.', resolve: (v) => v.row.rank }),
+    id: t.exposeID('id'),
+    group: t.exposeString('group'),
+    userAttributeId: t.exposeID('userAttributeId'),
+    value: t.exposeString('value', { nullable: true, description: 'Always null when the attribute hides its values.' }),
+    rank: t.exposeInt('rank', { description: 'Lowest rank wins.' }),
   }),
 });
 
-export const UserAttributeWithValueRef = builder.objectRef<ResolvedValue>('UserAttributeWithValue').implement({
+export const UserAttributeWithValueRef = builder.objectRef<AttributeValueView>('UserAttributeWithValue').implement({
   description: "One of a person's attribute values and where it comes from.",
   fields: (t) => ({
-    name: t.string({ resolve: (v) => v.attribute.name }),
-    label: t.string({ resolve: (v) => v.attribute.label }),
-    rank: t.int({ nullable: true, description: 'The group rank for source GROUP, else null.', resolve: (v) => v.rank }),
-    value: t.string({
+    name: t.exposeString('name'),
+    label: t.exposeString('label'),
+    rank: t.exposeInt('rank', { nullable: true, description: 'The group rank for source GROUP, else null.' }),
+    value: t.exposeString('value', {
       nullable: true,
       description: 'Null when unset, when the attribute hides its values, and for end users it may not show.',
-      resolve: (v, _args, ctx) =>
-        v.attribute.valueIsHidden || (isEndUser(ctx) && !v.attribute.userCanView) ? null : v.value,
     }),
-    userId: t.id({ resolve: (v) => v.personId }),
-    userCanEdit: t.boolean({ resolve: (v) => v.attribute.userCanEdit }),
-    valueIsHidden: t.boolean({ resolve: (v) => v.attribute.valueIsHidden }),
-    userAttributeId: t.id({ resolve: (v) => v.attribute.id }),
+    userId: t.exposeID('userId'),
+    userCanEdit: t.exposeBoolean('userCanEdit'),
+    valueIsHidden: t.exposeBoolean('valueIsHidden'),
+    userAttributeId: t.exposeID('userAttributeId'),
     source: t.field({ type: UserAttributeValueSourceEnum, resolve: (v) => v.source }),
-    sourceGroup: t.string({ nullable: true, resolve: (v) => v.sourceGroup }),
-    hiddenValueDomainWhitelist: t.string({ nullable: true, resolve: (v) => v.attribute.hiddenValueDomainWhitelist }),
+    sourceGroup: t.exposeString('sourceGroup', { nullable: true }),
+    hiddenValueDomainWhitelist: t.exposeString('hiddenValueDomainWhitelist', { nullable: true }),
   }),
 });

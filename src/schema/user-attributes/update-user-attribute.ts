@@ -1,17 +1,9 @@
-import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import { deleteUserAttribute, updateUserAttribute } from '../../domain/user-attributes/definitions.ts';
-import {
-  attributeLabelSchema,
-  attributeValueSchema,
-  domainWhitelistSchema,
-} from '../../domain/user-attributes/rules.ts';
+import { updateUserAttributeInput } from '../../domain/user-attributes/inputs.ts';
+import { userAttributeView } from '../../domain/user-attributes/views.ts';
 import { builder } from '../builder.ts';
 import { UserAttributePayload } from './create-user-attribute.ts';
-
-// A label always has a value: null would clear it, so it is refused (omit it to keep the current one). The
-// flags have defaults, which is what null clears them back to (see definitions.ts).
-const cannotClear = { error: 'cannot be null (omit it to keep the current value)' };
 
 const UpdateUserAttributeInput = builder.inputType('UpdateUserAttributeInput', {
   description:
@@ -25,14 +17,7 @@ const UpdateUserAttributeInput = builder.inputType('UpdateUserAttributeInput', {
     userCanEdit: t.boolean(),
     hiddenValueDomainWhitelist: t.string(),
   }),
-  validate: z.looseObject({
-    label: z.string(cannotClear).pipe(attributeLabelSchema).optional(),
-    defaultValue: attributeValueSchema.nullish(),
-    valueIsHidden: z.boolean().nullish(),
-    userCanView: z.boolean().nullish(),
-    userCanEdit: z.boolean().nullish(),
-    hiddenValueDomainWhitelist: domainWhitelistSchema.nullish(),
-  }),
+  validate: updateUserAttributeInput,
 });
 
 builder.mutationField('updateUserAttribute', (t) =>
@@ -42,7 +27,7 @@ builder.mutationField('updateUserAttribute', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const { userAttributeId, ...changes } = input;
       const userAttribute = await updateUserAttribute(orgIdOf(ctx), String(userAttributeId), changes);
-      return { userAttribute };
+      return { userAttribute: userAttributeView(userAttribute) };
     },
   }),
 );

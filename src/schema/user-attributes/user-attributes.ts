@@ -1,5 +1,4 @@
-import { orgIdOf } from '../../context.ts';
-import { userAttributesLoader } from '../../loaders/user-attributes.ts';
+import { listUserAttributes } from '../../domain/user-attributes/attribute-values.ts';
 import { builder } from '../builder.ts';
 import { UserAttributeRef } from './types.ts';
 
@@ -7,6 +6,6 @@ builder.queryField('userAttributes', (t) =>
   t.field({
     type: [UserAttributeRef],
     description: "The organization's user attributes, by name.",
-    resolve: (_root, _args, ctx) => userAttributesLoader(ctx).load(orgIdOf(ctx)),
+    resolve: (_root, _args, ctx) => listUserAttributes(ctx),
   }),
 );

@@ -1,12 +1,11 @@
-import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import { personIdSchema } from '../../domain/ids.ts';
 import { removeUuidMetadata } from '../../domain/uuid-metadata/remove-uuid-metadata.ts';
+import { uuidInput } from '../../domain/uuid-metadata/rules.ts';
 import { builder } from '../builder.ts';
 
 const RemoveUuidMetadataInput = builder.inputType('RemoveUuidMetadataInput', {
   fields: (t) => ({ uuid: t.id({ required: true }) }),
-  validate: z.looseObject({ uuid: personIdSchema }),
+  validate: uuidInput,
 });
 
 const RemoveUuidMetadataPayload = builder.objectRef<{ uuid: string }>('RemoveUuidMetadataPayload').implement({

@@ -1,8 +1,8 @@
 import { orgIdOf } from '../../context.ts';
-import type { UuidMetadata } from '../../db/client.ts';
 import type { UuidMetadataChanges } from '../../domain/uuid-metadata/content.ts';
 import { setUuidMetadataSchema } from '../../domain/uuid-metadata/rules.ts';
 import { setUuidMetadata } from '../../domain/uuid-metadata/set-uuid-metadata.ts';
+import type { UuidMetadataView } from '../../domain/uuid-metadata/view.ts';
 import { builder } from '../builder.ts';
 import { UuidMetadataRef } from './uuid-metadata-type.ts';
 
@@ -23,7 +23,7 @@ const SetUuidMetadataInput = builder.inputType('SetUuidMetadataInput', {
   validate: setUuidMetadataSchema,
 });
 
-const UuidMetadataPayload = builder.objectRef<{ uuidMetadata: UuidMetadata }>('UuidMetadataPayload').implement({
+const UuidMetadataPayload = builder.objectRef<{ uuidMetadata: UuidMetadataView }>('UuidMetadataPayload').implement({
   fields: (t) => ({ uuidMetadata: t.field({ type: UuidMetadataRef, resolve: (payload) => payload.uuidMetadata }) }),
 });
 

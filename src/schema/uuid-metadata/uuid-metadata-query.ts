@@ -1,5 +1,5 @@
 import { personIdSchema } from '../../domain/ids.ts';
-import { uuidMetadataLoader } from '../../loaders/uuid-metadata.ts';
+import { readUuidMetadata } from '../../domain/uuid-metadata/view.ts';
 import { builder } from '../builder.ts';
 import { UuidMetadataRef } from './uuid-metadata-type.ts';
 
@@ -9,6 +9,6 @@ builder.queryField('uuidMetadata', (t) =>
     nullable: true,
     description: 'The metadata of a uuid of your organization; null when the uuid is unknown or has no metadata.',
     args: { uuid: t.arg.id({ required: true, validate: personIdSchema }) },
-    resolve: (_root, { uuid }, ctx) => uuidMetadataLoader(ctx).load(String(uuid)),
+    resolve: (_root, { uuid }, ctx) => readUuidMetadata(ctx, String(uuid)),
   }),
 );

@@ -1,25 +1,20 @@
-import type { UuidMetadata } from '../../db/client.ts';
-import { uuidMetadataLoader } from '../../loaders/uuid-metadata.ts';
-import { builder, type JsonObject } from '../builder.ts';
+import { readUuidMetadata, type UuidMetadataView } from '../../domain/uuid-metadata/view.ts';
+import { builder } from '../builder.ts';
 import { PersonRef } from '../persons/person-type.ts';
 
-export const UuidMetadataRef = builder.objectRef<UuidMetadata>('UuidMetadata');
+export const UuidMetadataRef = builder.objectRef<UuidMetadataView>('UuidMetadata');
 
 UuidMetadataRef.implement({
   description: 'Profile metadata of a uuid (a person id), as in PubNub App Context.',
   fields: (t) => ({
-    id: t.exposeID('personId', { description: 'The uuid, which is the person id.' }),
+    id: t.exposeID('id', { description: 'The uuid, which is the person id.' }),
     name: t.exposeString('name', { nullable: true }),
     externalId: t.exposeString('externalId', { nullable: true }),
     profileUrl: t.exposeString('profileUrl', { nullable: true }),
     email: t.exposeString('email', { nullable: true }),
     type: t.exposeString('type', { nullable: true }),
     status: t.exposeString('status', { nullable: true }),
-    custom: t.field({
-      type: 'JSONObject',
-      nullable: true,
-      resolve: (row) => (row.custom === null ? null : (JSON.parse(row.custom) as JsonObject)),
-    }),
+    custom: t.expose('custom', { type: 'JSONObject', nullable: true }),
     updated: t.expose('updated', { type: 'DateTime', description: 'When the content last changed.' }),
     eTag: t.exposeString('eTag', {
       description: 'Fingerprint of the content: pass it as ifMatch to write only if nobody changed it meanwhile.',
@@ -32,6 +27,6 @@ builder.objectField(PersonRef, 'uuidMetadata', (t) =>
     type: UuidMetadataRef,
     nullable: true,
     description: 'The person’s UUID metadata (PubNub App Context); null when it has none.',
-    resolve: (person, _args, ctx) => uuidMetadataLoader(ctx).load(person.id),
+    resolve: (person, _args, ctx) => readUuidMetadata(ctx, person.id),
   }),
 );

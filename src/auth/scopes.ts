@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from './principal.ts';
 
 /** The auth scopes of the builder, and what each means for a caller. */
 export interface AuthScopes {
