@@ -14,7 +14,9 @@ export function sharedBatch<V>(fetch: (keys: readonly string[]) => Promise<Map<s
     },
     { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
   );
-  return (key: string): Promise<V> => loader.load(key);
+  // No stored text holds U+0000, and PostgreSQL refuses it in a parameter: such a key (raw, or escaped inside an
+  // orgKey) is answered here, so that one caller's bad key cannot fail the statement every other caller shares.
+  return (key: string): Promise<V> => (/\u0000|\\u0000/.test(key) ? Promise.resolve(missing()) : loader.load(key));
 }
 
 /** One key from an organization and an id inside it; JSON, so no character of either can collide. */
