@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { syncRateLimits } from './auth/rate-limit.ts';
+import { flushRateLimits } from './auth/rate-limit.ts';
 import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { drainOnSignals } from './drain.ts';
@@ -23,7 +23,7 @@ export async function serve(): Promise<void> {
   });
   // Once requests are done: hand this instance's rate-limit counts to the others, then close the connections.
   drainOnSignals(server, async () => {
-    await syncRateLimits();
+    await flushRateLimits();
     await database.close();
   });
 }

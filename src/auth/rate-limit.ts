@@ -1,5 +1,5 @@
 import { sql } from '../db/client.ts';
-import { perDialect } from '../db/sql/sql-client.ts';
+import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { rateLimited } from '../errors.ts';
 import { log } from '../log.ts';
 
@@ -20,6 +20,7 @@ export function rateLimitPerMinute(): number {
 }
 
 interface Window {
+  credential: string;
   start: number;
   /** Everyone's count as of the last sync, this instance's flushed operations included. */
   shared: number;
@@ -35,13 +36,19 @@ const addCounts = perDialect((d) =>
        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
        FROM json_each($1) WHERE true
        ON CONFLICT ("credential", "windowStart") DO UPDATE SET "count" = "RateLimitWindow"."count" + excluded."count"
-       RETURNING "credential", "count"`
+       RETURNING "credential", "windowStart", "count"`
     : `INSERT INTO "RateLimitWindow" ("credential", "windowStart", "count")
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])
        ON CONFLICT ("credential", "windowStart") DO UPDATE SET "count" = "RateLimitWindow"."count" + excluded."count"
-       RETURNING "credential", "count"`,
+       RETURNING "credential", "windowStart", "count"`,
+);
+const readCounts = perDialect(
+  (d) => `SELECT "credential", "windowStart", "count" FROM "RateLimitWindow"
+    WHERE "windowStart" = $1 AND "credential" ${inList(d, 2)}`,
 );
 const pruneBefore = 'DELETE FROM "RateLimitWindow" WHERE "windowStart" < $1';
+
+const windowKey = (credential: string, start: number) => `${start} ${credential}`;
 
 /**
  * Fixed 60 s windows per credential, counted in memory and shared through the database every 500 ms: exact within
@@ -53,15 +60,17 @@ class RateLimiter {
   private timer: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
   private prunedWindow = 0;
+  private stopped = false;
 
   consume(credential: string, now = Date.now()): void {
     const limit = rateLimitPerMinute();
     if (limit === 0) return;
     const start = Math.floor(now / windowMs) * windowMs;
-    let window = this.windows.get(credential);
-    if (!window || window.start !== start) {
-      window = { start, shared: 0, pending: 0 };
-      this.windows.set(credential, window);
+    const key = windowKey(credential, start);
+    let window = this.windows.get(key);
+    if (!window) {
+      window = { credential, start, shared: 0, pending: 0 };
+      this.windows.set(key, window);
     }
     if (window.shared + window.pending >= limit) {
       throw rateLimited(Math.max(1, Math.ceil((start + windowMs - now) / 1000)));
@@ -71,7 +80,7 @@ class RateLimiter {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.sync();
@@ -87,26 +96,38 @@ class RateLimiter {
     return this.syncing;
   }
 
+  /** At shutdown: waits for a sync under way, shares what came since, and schedules no more. */
+  async flushAndStop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.syncing;
+    await this.sync();
+  }
+
   private async syncOnce(now: number): Promise<void> {
     const current = Math.floor(now / windowMs) * windowMs;
-    for (const [credential, window] of this.windows) if (window.start < current) this.windows.delete(credential);
+    // Past windows go once their last counts are shared; the current one stays, to learn the others' counts.
+    for (const [key, window] of this.windows)
+      if (window.start < current && window.pending === 0) this.windows.delete(key);
     if (this.windows.size === 0) return;
-    const entries = [...this.windows].map(([credential, window]) => ({ credential, window, sent: window.pending }));
+    // Sorted, so two instances adding to the same rows lock them in the same order (no deadlock on PostgreSQL).
+    const windows = [...this.windows.values()].sort((a, b) =>
+      a.credential < b.credential ? -1 : a.credential > b.credential ? 1 : a.start - b.start,
+    );
+    const sending = windows.filter((window) => window.pending > 0).map((window) => ({ window, sent: window.pending }));
+    const idle = windows.filter((window) => window.pending === 0 && window.start === current);
     try {
-      const rows = await sql.all<{ credential: string; count: number | string }>(
-        addCounts,
-        sql.dialect === 'sqlite'
-          ? [JSON.stringify(entries.map(({ credential, window, sent }) => [credential, window.start, sent]))]
-          : [
-              entries.map((entry) => entry.credential),
-              entries.map((entry) => String(entry.window.start)),
-              entries.map((entry) => String(entry.sent)),
-            ],
-      );
-      const totals = new Map(rows.map((row) => [row.credential, Number(row.count)]));
-      for (const { credential, window, sent } of entries) {
-        window.pending -= sent;
-        window.shared = totals.get(credential) ?? window.shared + sent;
+      const totals = new Map<string, number>();
+      const remember = (rows: { credential: string; windowStart: unknown; count: unknown }[]) => {
+        for (const row of rows) totals.set(windowKey(row.credential, Number(row.windowStart)), Number(row.count));
+      };
+      if (sending.length > 0) remember(await sql.all(addCounts, addParams(sending)));
+      if (idle.length > 0) remember(await sql.all(readCounts, [current, idle.map((window) => window.credential)]));
+      for (const { window, sent } of sending) window.pending -= sent;
+      for (const window of windows) {
+        const key = windowKey(window.credential, window.start);
+        window.shared = totals.get(key) ?? window.shared;
+        if (window.start < current && window.pending === 0) this.windows.delete(key);
       }
       if (this.prunedWindow !== current) {
         this.prunedWindow = current;
@@ -120,6 +141,18 @@ class RateLimiter {
   }
 }
 
+/** The rows to add, as the statement of this database takes them. */
+function addParams(sending: { window: Window; sent: number }[]) {
+  if (sql.dialect === 'sqlite') {
+    return [JSON.stringify(sending.map(({ window, sent }) => [window.credential, window.start, sent]))];
+  }
+  return [
+    sending.map(({ window }) => window.credential),
+    sending.map(({ window }) => String(window.start)),
+    sending.map(({ sent }) => String(sent)),
+  ];
+}
+
 const limiter = new RateLimiter();
 
 /** Counts one operation against its credential's current window, or throws RATE_LIMITED. */
@@ -127,7 +160,7 @@ export function consumeRateLimit(credential: string, now = Date.now()): void {
   limiter.consume(credential, now);
 }
 
-/** Shares this instance's counts now (shutdown, tests). */
-export function syncRateLimits(): Promise<void> {
-  return limiter.sync();
+/** At shutdown: shares every count not yet shared, then stops syncing. */
+export function flushRateLimits(): Promise<void> {
+  return limiter.flushAndStop();
 }

@@ -68,7 +68,11 @@ function wrapFactory(
             connected = null;
             return adapter.dispose();
           },
-        }));
+        }))
+        .catch((error: unknown) => {
+          connected = null; // a failed connect is tried again by the next query, not remembered
+          throw error;
+        });
       return connected;
     },
   };

@@ -16,7 +16,8 @@ export function sharedBatch<V>(fetch: (keys: readonly string[]) => Promise<Map<s
   );
   // No stored text holds U+0000, and PostgreSQL refuses it in a parameter: such a key (raw, or escaped inside an
   // orgKey) is answered here, so that one caller's bad key cannot fail the statement every other caller shares.
-  return (key: string): Promise<V> => (/\u0000|\\u0000/.test(key) ? Promise.resolve(missing()) : loader.load(key));
+  const unstorable = (key: string) => key.includes('\u0000') || key.includes('\\u0000');
+  return (key: string): Promise<V> => (unstorable(key) ? Promise.resolve(missing()) : loader.load(key));
 }
 
 /** One key from an organization and an id inside it; JSON, so no character of either can collide. */

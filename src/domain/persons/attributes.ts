@@ -97,14 +97,11 @@ async function writeBucket(
     const [row] = fused
       ? await tx.all(touchAndUpsert, [...touchParams, ...upsertParams('postgresql', upsert), endUser])
       : await tx.all(touchWithBucket, touchParams);
-    if (!row) {
-      await requireBucket(orgId, bucket, tx); // an unknown bucket is reported before an unknown person
-      throw await whyNotTouched(tx, orgId, personId, ifMatch);
-    }
-    if (row.bucketPermissions == null) throw notFound(`Attribute bucket "${bucket}"`);
-    if (endUser && row.bucketPermissions !== 'READ_WRITE') {
-      throw forbidden(`End users cannot write the bucket "${bucket}".`);
-    }
+    // An unknown bucket, then a bucket the end user may not write, are reported before anything about the person.
+    const permissions = row ? row.bucketPermissions : (await requireBucket(orgId, bucket, tx)).endUserPermissions;
+    if (permissions == null) throw notFound(`Attribute bucket "${bucket}"`);
+    if (endUser && permissions !== 'READ_WRITE') throw forbidden(`End users cannot write the bucket "${bucket}".`);
+    if (!row) throw await whyNotTouched(tx, orgId, personId, ifMatch);
     if (!fused) {
       await before?.(tx);
       if (upsert) await upsertAttributes(tx, orgId, personId, bucket, upsert);
