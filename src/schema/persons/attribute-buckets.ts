@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import type { AttributeBucket } from '../../db/client.ts';
 import { type BucketPermission, createBucket, listBuckets } from '../../domain/persons/buckets.ts';
+import type { AttributeBucket } from '../../domain/persons/models.ts';
 import { bucketNameSchema } from '../../domain/persons/rules.ts';
 import { builder } from '../builder.ts';
 

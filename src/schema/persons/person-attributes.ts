@@ -1,8 +1,8 @@
 import { orgIdOf } from '../../context.ts';
-import type { Person } from '../../db/client.ts';
 import type { JsonObject } from '../../domain/json.ts';
 import { deleteAttributes, mergeAttributes, replaceAttributes } from '../../domain/persons/attributes.ts';
 import { bucketDeleteInput, bucketWriteInput } from '../../domain/persons/inputs.ts';
+import type { Person } from '../../domain/persons/models.ts';
 import { builder } from '../builder.ts';
 import { PersonRef } from './person-type.ts';
 

@@ -1,4 +1,4 @@
-import type { Person } from '../../db/client.ts';
+import type { Person } from '../../domain/persons/models.ts';
 import { builder } from '../builder.ts';
 
 export const PersonType = builder.enumType('PersonType', { values: ['REGULAR', 'ANONYMOUS'] as const });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import type { Person } from '../../db/client.ts';
 import { listPersons, type PersonPage } from '../../domain/persons/list-persons.ts';
+import type { Person } from '../../domain/persons/models.ts';
 import { builder } from '../builder.ts';
 import { PersonRef } from './person-type.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
-import type { Role } from '../../db/client.ts';
+import type { Role } from '../../domain/persons/models.ts';
 import { createRole, listRoles, qualifiedRoleName } from '../../domain/persons/roles.ts';
 import { roleNameSchema } from '../../domain/persons/rules.ts';
 import { builder } from '../builder.ts';
