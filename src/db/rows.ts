@@ -22,6 +22,9 @@ export function personFromRow(row: Row): Person {
   };
 }
 
+// Columns are always named: a named PostgreSQL prepared statement with `*` breaks once a migration adds a column.
+export const bucketColumns = `"orgId", "name", "endUserPermissions", "builtIn", "createdAt"`;
+
 export function bucketFromRow(row: Row): AttributeBucket {
   return {
     orgId: row.orgId as string,
@@ -31,6 +34,9 @@ export function bucketFromRow(row: Row): AttributeBucket {
     createdAt: toDate(row.createdAt),
   };
 }
+
+export const userAttributeColumns = `"orgId", "id", "name", "label", "type", "defaultValue", "valueIsHidden",
+  "userCanView", "userCanEdit", "hiddenValueDomainWhitelist", "createdAt"`;
 
 export function userAttributeFromRow(row: Row): UserAttribute {
   return {
@@ -47,6 +53,9 @@ export function userAttributeFromRow(row: Row): UserAttribute {
     createdAt: toDate(row.createdAt),
   };
 }
+
+export const uuidMetadataColumns = `"orgId", "personId", "name", "externalId", "profileUrl", "email", "type",
+  "status", "custom", "eTag", "updated"`;
 
 export function uuidMetadataFromRow(row: Row): UuidMetadata {
   return {

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import { type AttributeBucket, sql } from '../db/client.ts';
-import { bucketFromRow } from '../db/rows.ts';
+import { bucketColumns, bucketFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 import { sharedBatch } from './shared-batch.ts';
 
-const bucketsOfOrgs = perDialect((d) => `SELECT * FROM "AttributeBucket" WHERE "orgId" ${inList(d, 1)}`);
+const bucketsOfOrgs = perDialect((d) => `SELECT ${bucketColumns} FROM "AttributeBucket" WHERE "orgId" ${inList(d, 1)}`);
 
 /** Organizations' buckets by name (code-unit order, alike on both databases), shared by concurrent requests. */
 const sharedBuckets = sharedBatch<AttributeBucket[]>(

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { sql, type UserAttribute } from '../db/client.ts';
-import { userAttributeFromRow } from '../db/rows.ts';
+import { userAttributeColumns, userAttributeFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
@@ -19,7 +19,9 @@ function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-const definitionsOfOrgs = perDialect((d) => `SELECT * FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`);
+const definitionsOfOrgs = perDialect(
+  (d) => `SELECT ${userAttributeColumns} FROM "UserAttribute" WHERE "orgId" ${inList(d, 1)}`,
+);
 const ownValuesOfPersons = perDialect(
   (d) => `SELECT "orgId", "personId", "userAttributeId", "value" FROM "UserAttributeValue"
     WHERE "orgId" ${inList(d, 1)} AND "personId" ${inList(d, 2)}`,

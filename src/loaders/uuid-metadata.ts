@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import { sql, type UuidMetadata } from '../db/client.ts';
-import { uuidMetadataFromRow } from '../db/rows.ts';
+import { uuidMetadataColumns, uuidMetadataFromRow } from '../db/rows.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { orgIdOf, type Reader } from './reader.ts';
 import { defineLoader } from './registry.ts';
 
 const metadataOfPersons = perDialect(
-  (d) => `SELECT * FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" ${inList(d, 2)}`,
+  (d) => `SELECT ${uuidMetadataColumns} FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" ${inList(d, 2)}`,
 );
 
 /** UUID metadata of persons of the caller's organization, one query per batch; null when a uuid has none. */

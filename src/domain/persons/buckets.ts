@@ -1,6 +1,6 @@
 import { type AttributeBucket, db, sql } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { bucketFromRow } from '../../db/rows.ts';
+import { bucketColumns, bucketFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { conflict, notFound } from '../../errors.ts';
 
@@ -8,13 +8,18 @@ export type BucketPermission = 'NO_ACCESS' | 'READ_ONLY' | 'READ_WRITE';
 
 /** The organization's buckets, built-in ones included, by name. */
 export async function listBuckets(orgId: string): Promise<AttributeBucket[]> {
-  const rows = await sql.all('SELECT * FROM "AttributeBucket" WHERE "orgId" = $1 ORDER BY "name"', [orgId]);
+  const rows = await sql.all(`SELECT ${bucketColumns} FROM "AttributeBucket" WHERE "orgId" = $1 ORDER BY "name"`, [
+    orgId,
+  ]);
   return rows.map(bucketFromRow);
 }
 
 /** A bucket of the organization; NOT_FOUND when unknown (or another organization's). */
 export async function requireBucket(orgId: string, name: string, runner: SqlRunner = sql): Promise<AttributeBucket> {
-  const [row] = await runner.all('SELECT * FROM "AttributeBucket" WHERE "orgId" = $1 AND "name" = $2', [orgId, name]);
+  const [row] = await runner.all(`SELECT ${bucketColumns} FROM "AttributeBucket" WHERE "orgId" = $1 AND "name" = $2`, [
+    orgId,
+    name,
+  ]);
   if (!row) throw notFound(`Attribute bucket "${name}"`);
   return bucketFromRow(row);
 }

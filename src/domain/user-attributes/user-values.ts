@@ -1,6 +1,6 @@
 import { sql, type UserAttribute } from '../../db/client.ts';
 import { isMissingRow } from '../../db/errors.ts';
-import { userAttributeFromRow } from '../../db/rows.ts';
+import { userAttributeColumns, userAttributeFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { badInputAt, forbidden, notFound } from '../../errors.ts';
 import { touchPerson } from '../persons/etag.ts';
@@ -12,7 +12,10 @@ export interface SetValueOptions {
 }
 
 async function attributeOf(tx: SqlRunner, orgId: string, id: string): Promise<UserAttribute> {
-  const [row] = await tx.all('SELECT * FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
+  const [row] = await tx.all(`SELECT ${userAttributeColumns} FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2`, [
+    orgId,
+    id,
+  ]);
   if (!row) throw notFound('User attribute');
   return userAttributeFromRow(row);
 }

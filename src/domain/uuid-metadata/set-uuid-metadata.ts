@@ -1,6 +1,6 @@
 import { sql, type UuidMetadata } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { uuidMetadataFromRow } from '../../db/rows.ts';
+import { uuidMetadataColumns, uuidMetadataFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { orRollBack, RollBack } from '../../db/transaction.ts';
 import { AppError, preconditionFailed } from '../../errors.ts';
@@ -46,7 +46,7 @@ export async function setUuidMetadata(
 
 const insertPerson = `INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
   VALUES ($1, $2, $3, 'REGULAR', 'US_IOWA', $4, $5, $5)`;
-const selectMetadata = 'SELECT * FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" = $2';
+const selectMetadata = `SELECT ${uuidMetadataColumns} FROM "UuidMetadata" WHERE "orgId" = $1 AND "personId" = $2`;
 const updateMetadata = `UPDATE "UuidMetadata" SET "name" = $4, "externalId" = $5, "profileUrl" = $6, "email" = $7,
   "type" = $8, "status" = $9, "custom" = $10, "eTag" = $11, "updated" = $12
   WHERE "orgId" = $1 AND "personId" = $2 AND "eTag" = $3`;
