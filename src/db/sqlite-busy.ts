@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseTimeoutMs } from './config.ts';
+import type { Mutex } from './mutex.ts';
 
 /** SQLITE_BUSY from better-sqlite3 itself, or as Prisma's adapter reports it. */
 function isBusy(error: unknown): boolean {
@@ -26,4 +27,33 @@ export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
     }
     await sleep(delayMs * (0.5 + Math.random()));
   }
+}
+
+/** Runs one statement holding `lock`, again while SQLite answers SQLITE_BUSY (the lock is free between tries). */
+export function lockedWhileBusy<T>(lock: Mutex, run: () => T | Promise<T>): Promise<T> {
+  return retryWhileBusy(async () => {
+    const release = await lock.acquire();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  });
+}
+
+/**
+ * Takes `lock`, then SQLite's write lock with `begin` (BEGIN IMMEDIATE), waiting while another process holds it;
+ * resolves with the function that releases `lock` once the transaction has ended.
+ */
+export function beginWhileBusy(lock: Mutex, begin: () => unknown): Promise<() => void> {
+  return retryWhileBusy(async () => {
+    const release = await lock.acquire();
+    try {
+      await begin();
+      return release;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  });
 }

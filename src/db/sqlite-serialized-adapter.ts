@@ -7,7 +7,7 @@ import type {
 } from '@prisma/driver-adapter-utils';
 import type { Database } from 'better-sqlite3';
 import { Mutex } from './mutex.ts';
-import { retryWhileBusy } from './sqlite-busy.ts';
+import { beginWhileBusy, lockedWhileBusy } from './sqlite-busy.ts';
 
 /**
  * Wraps Prisma's better-sqlite3 adapter, which shares one connection between transactions and plain queries:
@@ -35,20 +35,11 @@ export class SerializedSqliteAdapter implements SqlDriverAdapter {
   }
 
   queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return retryWhileBusy(() => this.locked(() => this.inner.queryRaw(query)));
+    return lockedWhileBusy(this.lock, () => this.inner.queryRaw(query));
   }
 
   executeRaw(query: SqlQuery): Promise<number> {
-    return retryWhileBusy(() => this.locked(() => this.inner.executeRaw(query)));
-  }
-
-  private async locked<T>(run: () => Promise<T>): Promise<T> {
-    const release = await this.lock.acquire();
-    try {
-      return await run();
-    } finally {
-      release();
-    }
+    return lockedWhileBusy(this.lock, () => this.inner.executeRaw(query));
   }
 
   async executeScript(script: string): Promise<void> {
@@ -61,16 +52,9 @@ export class SerializedSqliteAdapter implements SqlDriverAdapter {
   }
 
   async startTransaction(_isolationLevel?: IsolationLevel): Promise<Transaction> {
-    const release = await retryWhileBusy(async () => {
-      const held = await this.lock.acquire();
-      try {
-        await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', args: [], argTypes: [] });
-        return held;
-      } catch (error) {
-        held();
-        throw error;
-      }
-    });
+    const release = await beginWhileBusy(this.lock, () =>
+      this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', args: [], argTypes: [] }),
+    );
     const inner = this.inner;
     let open = true;
     const end = () => {

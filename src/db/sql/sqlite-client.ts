@@ -1,6 +1,6 @@
 import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
 import type { Mutex } from '../mutex.ts';
-import { retryWhileBusy } from '../sqlite-busy.ts';
+import { beginWhileBusy, lockedWhileBusy } from '../sqlite-busy.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -76,34 +76,16 @@ export class SqliteClient implements SqlClient {
   }
 
   all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
-    return retryWhileBusy(() => this.locked(() => this.allNow<T>(statement, params)));
+    return lockedWhileBusy(this.lock, () => this.allNow<T>(statement, params));
   }
 
   run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
-    return retryWhileBusy(() => this.locked(() => this.runNow(statement, params)));
-  }
-
-  private async locked<T>(run: () => T): Promise<T> {
-    const release = await this.lock.acquire();
-    try {
-      return run();
-    } finally {
-      release();
-    }
+    return lockedWhileBusy(this.lock, () => this.runNow(statement, params));
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     // The write lock is taken first (waiting asynchronously while another process has it), then everything runs.
-    const release = await retryWhileBusy(async () => {
-      const held = await this.lock.acquire();
-      try {
-        this.runNow('BEGIN IMMEDIATE', []);
-        return held;
-      } catch (error) {
-        held();
-        throw error;
-      }
-    });
+    const release = await beginWhileBusy(this.lock, () => this.runNow('BEGIN IMMEDIATE', []));
     try {
       const result = await fn(this.runner);
       this.runNow('COMMIT', []);
