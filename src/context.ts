@@ -3,7 +3,7 @@ import type { Principal } from './auth/principal.ts';
 import type { Reader } from './loaders/reader.ts';
 import { LoaderRegistry } from './loaders/registry.ts';
 
-export { isEndUser, orgIdOf, personOf, principalOf } from './loaders/reader.ts';
+export { isEndUser, orgIdOf, personOf, principalOf, writerOf } from './loaders/reader.ts';
 
 /**
  * The per-request GraphQL context: a Reader (what the domain needs) plus the request. `principal` is set once,

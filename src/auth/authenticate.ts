@@ -45,7 +45,7 @@ export async function authenticateCredential(credential: string | null): Promise
 
   const key = await findApiKey(credentialHash);
   if (!key || key.revoked) throw unauthenticated('Unknown or revoked API key.');
-  return { kind: 'org', orgId: key.orgId, credential: credentialHash };
+  return { kind: 'org', orgId: key.orgId, keyId: key.id, credential: credentialHash };
 }
 
 async function authenticatePersonToken(token: string, credentialHash: string): Promise<Principal> {

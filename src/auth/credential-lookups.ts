@@ -8,19 +8,22 @@ import { orgKey, orgKeyLists, sharedBatch } from '../loaders/shared-batch.ts';
  */
 
 export interface ApiKeyRow {
+  id: string;
   orgId: string;
   revoked: boolean;
 }
 
 const apiKeysByHash = perDialect(
-  (d) => `SELECT "keyHash", "orgId", "revokedAt" FROM "ApiKey" WHERE "keyHash" ${inList(d, 1)}`,
+  (d) => `SELECT "keyHash", "id", "orgId", "revokedAt" FROM "ApiKey" WHERE "keyHash" ${inList(d, 1)}`,
 );
 
 /** The API key with this SHA-256, or null when there is none. */
 export const findApiKey = sharedBatch<ApiKeyRow | null>(
   async (hashes) => {
-    const rows = await sql.all<{ keyHash: string; orgId: string; revokedAt: unknown }>(apiKeysByHash, [[...hashes]]);
-    return new Map(rows.map((row) => [row.keyHash, { orgId: row.orgId, revoked: row.revokedAt != null }]));
+    const rows = await sql.all<{ keyHash: string; id: string; orgId: string; revokedAt: unknown }>(apiKeysByHash, [
+      [...hashes],
+    ]);
+    return new Map(rows.map((row) => [row.keyHash, { id: row.id, orgId: row.orgId, revoked: row.revokedAt != null }]));
   },
   () => null,
 );

@@ -45,5 +45,5 @@ export async function authenticateLoginToken(token: string, orgId: string): Prom
   }
   const key = await findApiKey(claims.key);
   if (!key || key.revoked || key.orgId !== orgId) throw unauthenticated('The API key of this login token is revoked.');
-  return { kind: 'org', orgId, credential: claims.key };
+  return { kind: 'org', orgId, keyId: key.id, credential: claims.key };
 }

@@ -13,6 +13,8 @@ export const builtInBuckets = [
 
 export interface IssuedKey {
   orgId: string;
+  /** The key's id: what the change history shows as the author of this key's writes. */
+  keyId: string;
   apiKey: string;
 }
 
@@ -21,22 +23,24 @@ export async function createOrganization(name: string): Promise<IssuedKey> {
   if (!name.trim() || name.length > 200) throw new AppError('BAD_USER_INPUT', 'The name must be 1–200 characters.');
   const orgId = randomUUID();
   const apiKey = generateApiKey();
+  const keyId = randomUUID();
   await transaction(async (tx) => {
     await tx.organization.create({ data: { id: orgId, name, tokenSecret: randomSecret() } });
     await tx.attributeBucket.createMany({
       data: builtInBuckets.map((bucket) => ({ orgId, ...bucket, builtIn: true })),
     });
-    await tx.apiKey.create({ data: { id: randomUUID(), orgId, keyHash: hashSecret(apiKey) } });
+    await tx.apiKey.create({ data: { id: keyId, orgId, keyHash: hashSecret(apiKey) } });
   });
-  return { orgId, apiKey };
+  return { orgId, keyId, apiKey };
 }
 
 export async function createApiKey(orgId: string): Promise<IssuedKey> {
   const org = await db.organization.findUnique({ where: { id: orgId }, select: { id: true } });
   if (!org) throw notFound('Organization');
   const apiKey = generateApiKey();
-  await db.apiKey.create({ data: { id: randomUUID(), orgId, keyHash: hashSecret(apiKey) } });
-  return { orgId, apiKey };
+  const keyId = randomUUID();
+  await db.apiKey.create({ data: { id: keyId, orgId, keyHash: hashSecret(apiKey) } });
+  return { orgId, keyId, apiKey };
 }
 
 /** Revokes a key at once: the next request that uses it is refused. */

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.ts';
+import type { Writer } from '../domain/history/change.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import { LoaderRegistry } from './registry.ts';
 
@@ -25,6 +26,17 @@ export function principalOf(reader: Reader): Principal {
 /** The organization every read and write of this request is scoped to. */
 export function orgIdOf(reader: Reader): string {
   return principalOf(reader).orgId;
+}
+
+/** The caller as the author of a write: its organization, and the API key's or the person's id. */
+export function writerOf(reader: Reader): Writer {
+  return writerFor(principalOf(reader));
+}
+
+export function writerFor(principal: Principal): Writer {
+  const actor: Writer['actor'] =
+    principal.kind === 'org' ? { kind: 'API_KEY', id: principal.keyId } : { kind: 'PERSON', id: principal.personId };
+  return { orgId: principal.orgId, actor };
 }
 
 /** The caller as a person (person token), for the end-user operations. */

@@ -7,7 +7,7 @@ import { setUuidMetadata } from '../domain/uuid-metadata/set-uuid-metadata.ts';
 import { readUuidMetadata, type UuidMetadataView } from '../domain/uuid-metadata/view.ts';
 import { checkInput } from '../domain/validate.ts';
 import { badInputAt, forbidden, notFound } from '../errors.ts';
-import { orgIdOf } from '../loaders/reader.ts';
+import { orgIdOf, writerOf } from '../loaders/reader.ts';
 import { json, type RestCall, type RestFailure, type RestRoute, type Vendor } from './endpoint.ts';
 
 /**
@@ -92,7 +92,7 @@ const routes: RestRoute[] = [
       const changes = changesOf(call.body);
       const ifMatch = ifMatchOf(call.request);
       checkInput(setUuidMetadataSchema, { ...changes, uuid, ifMatch });
-      const view = await setUuidMetadata(orgIdOf(call.reader), uuid, changes, ifMatch);
+      const view = await setUuidMetadata(writerOf(call.reader), uuid, changes, ifMatch);
       return json(200, { status: 200, data: uuidData(view, included(call.url)) });
     },
   },
@@ -121,7 +121,7 @@ const routes: RestRoute[] = [
     caller: 'org',
     body: 'none',
     handle: async (call) => {
-      await removeUuidMetadata(orgIdOf(call.reader), uuidOf(call));
+      await removeUuidMetadata(writerOf(call.reader), uuidOf(call));
       return json(200, { status: 200, data: null });
     },
   },

@@ -6,7 +6,7 @@ import { patchPerson } from '../domain/persons/patch-person.ts';
 import { type PersonView, personView, readPersonBucket } from '../domain/persons/read-person.ts';
 import { checkInput } from '../domain/validate.ts';
 import { badInputAt } from '../errors.ts';
-import { orgIdOf } from '../loaders/reader.ts';
+import { writerOf } from '../loaders/reader.ts';
 import { json, noContent, type RestCall, type RestFailure, type RestRoute, type Vendor } from './endpoint.ts';
 
 /**
@@ -93,7 +93,7 @@ function bucketWriteRoute(
     handle: async (call) => {
       requireOrgHeader(call.request);
       const input = checkInput(bucketWriteInput, { ...bucketInput(call), attributes: call.body });
-      await write(orgIdOf(call.reader), input.personId, input.bucket, input.attributes);
+      await write(writerOf(call.reader), input.personId, input.bucket, input.attributes);
       return noContent();
     },
   };
@@ -146,7 +146,7 @@ export const slashid: Vendor = {
       handle: async (call) => {
         requireOrgHeader(call.request);
         const input = checkInput(bucketDeleteInput, { ...bucketInput(call), names: namesToDelete(call.url) });
-        await deleteAttributes(orgIdOf(call.reader), input.personId, input.bucket, input.names);
+        await deleteAttributes(writerOf(call.reader), input.personId, input.bucket, input.names);
         return noContent();
       },
     },
@@ -162,7 +162,7 @@ export const slashid: Vendor = {
         requireOrgHeader(call.request);
         const patch = personPatchBody(call.body);
         const input = checkInput(patchPersonInput, { personId: call.params.personId, ...patch });
-        const person = await patchPerson(orgIdOf(call.reader), input.personId, input);
+        const person = await patchPerson(writerOf(call.reader), input.personId, input);
         return json(200, { result: personResult(await personView(call.reader, person)) });
       },
     },

@@ -2,6 +2,9 @@ import { type Person, sql } from '../../db/client.ts';
 import { personColumns, personFromRow } from '../../db/rows.ts';
 import { inList, perDialect, type SqlParam, type SqlRunner } from '../../db/sql/sql-client.ts';
 import { forbidden, notFound } from '../../errors.ts';
+import type { Writer } from '../history/change.ts';
+import { asStored, changedValues, type StoredValues } from '../history/diff.ts';
+import { changeChannel, recordChange } from '../history/record.ts';
 import type { JsonObject } from '../json.ts';
 import { requireBucket } from './buckets.ts';
 import { newPersonETag, whyNotTouched } from './etag.ts';
@@ -47,12 +50,18 @@ export async function upsertAttributes(
 }
 
 const bucketRows =
-  'SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3 ORDER BY "name"';
+  'SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3';
 
-/** One bucket of a person as `{ key: value }`. */
-export async function readBucket(tx: SqlRunner, orgId: string, personId: string, bucket: string): Promise<JsonObject> {
+/** One bucket of a person as stored: name → JSON text. */
+async function readStored(tx: SqlRunner, orgId: string, personId: string, bucket: string): Promise<StoredValues> {
   const rows = await tx.all<{ name: string; value: string }>(bucketRows, [orgId, personId, bucket]);
-  return Object.fromEntries(rows.map((row) => [row.name, JSON.parse(row.value)]));
+  return new Map(rows.map((row) => [row.name, row.value]));
+}
+
+/** Stored values as `{ key: value }`, keys in code-unit order. */
+function asObject(stored: StoredValues): JsonObject {
+  const names = [...stored.keys()].sort();
+  return Object.fromEntries(names.map((name) => [name, JSON.parse(stored.get(name) as string)]));
 }
 
 // Touches the person (new eTag, row lock) and reads the bucket's end-user permission in the same statement.
@@ -61,82 +70,126 @@ const touchWithBucket = `UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4
   RETURNING ${personColumns},
     (SELECT "endUserPermissions" FROM "AttributeBucket" b WHERE b."orgId" = $1 AND b."name" = $6) AS "bucketPermissions"`;
 
-// PostgreSQL: the same touch and the merge's upsert in one statement (one round trip less). The upsert reads the
-// touched row, so it runs after the person's lock is taken, and only into a bucket the caller may write.
-const touchAndUpsert = `WITH touched AS (${touchWithBucket}),
+// PostgreSQL: a merge's upsert and its change-log entry in one statement (one round trip), run after the touch
+// took the person's lock, so `old` (this statement's snapshot) is the bucket as the last writer left it. Entries
+// are the keys whose stored text changes; nothing is logged when none does. Returns the bucket as it was.
+const mergeAndRecord = `WITH incoming AS (SELECT n, v FROM unnest($4::text[], $5::text[]) AS rows(n, v)),
+  old AS (SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3),
   written AS (
     INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
-    SELECT $1, $2, $6, n, v FROM touched, unnest($7::text[], $8::text[]) AS rows(n, v)
-    WHERE touched."bucketPermissions" IS NOT NULL AND (NOT $9 OR touched."bucketPermissions" = 'READ_WRITE')
-    ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value")
-  SELECT * FROM touched`;
+    SELECT $1, $2, $3, n, v FROM incoming
+    ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value"),
+  changed AS (
+    SELECT json_agg(json_build_object('area', 'ATTRIBUTE', 'bucket', $3::text, 'name', i.n,
+      'before', old."value"::json, 'after', i.v::json) ORDER BY i.n COLLATE "C") AS entries
+    FROM incoming i LEFT JOIN old ON old."name" = i.n WHERE old."value" IS DISTINCT FROM i.v),
+  logged AS (
+    INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
+    SELECT pg_current_xact_id()::text::bigint, $1, $2, 'UPDATED', $6, $7, $8, $9, entries::text
+    FROM changed WHERE entries IS NOT NULL RETURNING 1)
+  SELECT (SELECT json_object_agg("name", "value") FROM old)::text AS "old",
+    (SELECT count(pg_notify('${changeChannel}', $1)) FROM logged) AS "logged"`;
 
 interface BucketChange {
-  /** Keys to set (merge, replace). */
-  upsert?: Record<string, unknown>;
-  /** Runs before the upsert (replace clears the bucket, delete removes keys). */
-  before?: (tx: SqlRunner) => Promise<void>;
+  /** Writes the change, given the bucket as stored before it. */
+  apply: (tx: SqlRunner, before: StoredValues) => Promise<void>;
+  /** The bucket as stored after it. */
+  result: (before: StoredValues) => StoredValues;
+  /** A merge's keys: on PostgreSQL written and logged by one statement. */
+  merge?: Record<string, unknown>;
 }
 
 /**
  * The frame of every bucket write, in one transaction: touch the person and check the bucket in one statement
- * (an unknown bucket or a forbidden one rolls the touch back), apply the change, read the bucket back.
+ * (an unknown bucket or a forbidden one rolls the touch back), read the bucket, apply the change and log what
+ * changed (one more statement), then answer the bucket after the write.
  */
 async function writeBucket(
-  orgId: string,
+  by: Writer,
   personId: string,
   bucket: string,
   ifMatch: string | null | undefined,
   change: BucketChange,
   endUser = false,
 ): Promise<BucketWrite> {
+  const { orgId } = by;
   return sql.transaction(async (tx) => {
-    const touchParams = [orgId, personId, newPersonETag(), new Date(), ifMatch ?? null, bucket];
-    const { upsert, before } = change;
-    const fused = tx.dialect === 'postgresql' && upsert !== undefined && !before;
-    const [row] = fused
-      ? await tx.all(touchAndUpsert, [...touchParams, ...upsertParams('postgresql', upsert), endUser])
-      : await tx.all(touchWithBucket, touchParams);
+    const at = new Date();
+    const [row] = await tx.all(touchWithBucket, [orgId, personId, newPersonETag(), at, ifMatch ?? null, bucket]);
     // An unknown bucket, then a bucket the end user may not write, are reported before anything about the person.
     const permissions = row ? row.bucketPermissions : (await requireBucket(orgId, bucket, tx)).endUserPermissions;
     if (permissions == null) throw notFound(`Attribute bucket "${bucket}"`);
     if (endUser && permissions !== 'READ_WRITE') throw forbidden(`End users cannot write the bucket "${bucket}".`);
     if (!row) throw await whyNotTouched(tx, orgId, personId, ifMatch);
-    if (!fused) {
-      await before?.(tx);
-      if (upsert) await upsertAttributes(tx, orgId, personId, bucket, upsert);
+    const person = personFromRow(row);
+
+    let before: StoredValues;
+    if (tx.dialect === 'postgresql' && change.merge) {
+      const [names, values] = upsertParams('postgresql', change.merge) as [string[], string[]];
+      const { actor } = by;
+      const [result] = await tx.all(mergeAndRecord, [
+        orgId,
+        personId,
+        bucket,
+        names,
+        values,
+        person.eTag,
+        at,
+        actor.kind,
+        actor.id,
+      ]);
+      before = new Map(Object.entries(JSON.parse((result?.old as string | null) ?? '{}') as Record<string, string>));
+    } else {
+      before = await readStored(tx, orgId, personId, bucket);
+      await change.apply(tx, before);
+      const entries = changedValues('ATTRIBUTE', before, change.result(before), { bucket });
+      await recordChange(tx, by, { personId, kind: 'UPDATED', eTag: person.eTag, entries, at });
     }
-    const attributes = await readBucket(tx, orgId, personId, bucket);
-    return { person: personFromRow(row), attributes };
+    return { person, attributes: asObject(change.result(before)) };
   });
 }
 
 /** Merge: the given keys are set, every other key of the bucket stays. */
 export function mergeAttributes(
-  orgId: string,
+  by: Writer,
   personId: string,
   bucket: string,
   attributes: Record<string, unknown>,
   ifMatch?: string | null,
   endUser = false,
 ): Promise<BucketWrite> {
-  return writeBucket(orgId, personId, bucket, ifMatch, { upsert: attributes }, endUser);
+  const written = asStored(attributes);
+  return writeBucket(
+    by,
+    personId,
+    bucket,
+    ifMatch,
+    {
+      apply: (tx) => upsertAttributes(tx, by.orgId, personId, bucket, attributes),
+      result: (before) => new Map([...before, ...written]),
+      merge: attributes,
+    },
+    endUser,
+  );
 }
 
 const clearBucket = 'DELETE FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3';
 
 /** Replace: afterwards the bucket holds exactly the given keys. */
 export function replaceAttributes(
-  orgId: string,
+  by: Writer,
   personId: string,
   bucket: string,
   attributes: Record<string, unknown>,
   ifMatch?: string | null,
 ): Promise<BucketWrite> {
-  return writeBucket(orgId, personId, bucket, ifMatch, {
+  return writeBucket(by, personId, bucket, ifMatch, {
     // Both statements run under the person's lock, so no merge can slip in between them.
-    before: async (tx) => void (await tx.run(clearBucket, [orgId, personId, bucket])),
-    upsert: attributes,
+    apply: async (tx) => {
+      await tx.run(clearBucket, [by.orgId, personId, bucket]);
+      await upsertAttributes(tx, by.orgId, personId, bucket, attributes);
+    },
+    result: () => asStored(attributes),
   });
 }
 
@@ -147,12 +200,18 @@ const deleteNames = perDialect(
 
 /** Removes the named keys from the bucket; names that are not there are ignored. */
 export function deleteAttributes(
-  orgId: string,
+  by: Writer,
   personId: string,
   bucket: string,
   names: readonly string[],
 ): Promise<BucketWrite> {
-  return writeBucket(orgId, personId, bucket, null, {
-    before: async (tx) => void (await tx.run(deleteNames, [orgId, personId, bucket, [...new Set(names)]])),
+  const removed = new Set(names);
+  return writeBucket(by, personId, bucket, null, {
+    apply: async (tx, before) => {
+      if ([...removed].some((name) => before.has(name))) {
+        await tx.run(deleteNames, [by.orgId, personId, bucket, [...removed]]);
+      }
+    },
+    result: (before) => new Map([...before].filter(([name]) => !removed.has(name))),
   });
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { db, type Person } from '../../db/client.ts';
+import { type Person, sql } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { transaction } from '../../db/transaction.ts';
+import { perDialect } from '../../db/sql/sql-client.ts';
 import { conflict } from '../../errors.ts';
+import type { ChangeEntry, Writer } from '../history/change.ts';
+import { asStored, changedValues } from '../history/diff.ts';
+import { recordChange } from '../history/record.ts';
 import { requireBuckets } from './buckets.ts';
 import { newPersonETag } from './etag.ts';
-import { resolveRoleIds } from './roles.ts';
+import { qualifiedRoleName, resolveRoles } from './roles.ts';
 import { normalizeHandle } from './rules.ts';
 
 export interface NewPerson {
@@ -21,13 +24,31 @@ export interface NewPerson {
   attributes?: Record<string, Record<string, unknown>> | null;
 }
 
+const insertPerson = `INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`;
+const insertHandle = `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
+  VALUES ($1, $2, $3, $4, $5)`;
+const insertGroup = 'INSERT INTO "PersonGroup" ("orgId", "personId", "groupName") VALUES ($1, $2, $3)';
+const insertRole = 'INSERT INTO "PersonRole" ("orgId", "personId", "roleId") VALUES ($1, $2, $3)';
+// Every bucket's keys in one INSERT, as three parallel lists (bucket, name, JSON text).
+const insertAttributes = perDialect((d) =>
+  d === 'sqlite'
+    ? `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
+       SELECT $1, $2, b.value, n.value, v.value FROM json_each($3) b
+       JOIN json_each($4) n ON n.key = b.key JOIN json_each($5) v ON v.key = b.key`
+    : `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
+       SELECT $1, $2, b, n, v FROM unnest($3::text[], $4::text[], $5::text[]) AS rows(b, n, v)`,
+);
+
 /**
- * Creates a person with its handles, groups, roles and attributes in one transaction. Roles and buckets are
- * checked first (BAD_USER_INPUT / NOT_FOUND); CONFLICT when the id or a handle is taken in the organization.
+ * Creates a person with its handles, groups, roles and attributes in one transaction, logged as CREATED. Roles and
+ * buckets are checked first (BAD_USER_INPUT / NOT_FOUND); CONFLICT when the id or a handle is taken in the
+ * organization.
  */
-export async function createPerson(orgId: string, input: NewPerson): Promise<Person> {
+export async function createPerson(by: Writer, input: NewPerson): Promise<Person> {
+  const { orgId } = by;
   const id = input.id ?? randomUUID();
-  const roleIds = input.roles ? await resolveRoleIds(orgId, input.roles, ['input', 'roles']) : [];
+  const roles = input.roles ? await resolveRoles(orgId, input.roles, ['input', 'roles']) : [];
   const attributes = input.attributes ?? {};
   await requireBuckets(orgId, Object.keys(attributes));
   // Duplicates within one input are merged (emails case-insensitively), as for groups.
@@ -37,45 +58,54 @@ export async function createPerson(orgId: string, input: NewPerson): Promise<Per
     handles.set(`${handle.type}\u0000${normalizedValue}`, { ...handle, normalizedValue });
   }
   const groups = [...new Set(input.groups ?? [])];
+  const now = new Date();
+  const person: Person = {
+    orgId,
+    id,
+    active: input.active ?? true,
+    personType: input.personType ?? 'REGULAR',
+    region: input.region ?? 'US_IOWA',
+    eTag: newPersonETag(),
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
-    return await transaction(async (tx) => {
-      const person = await tx.person.create({
-        data: {
+    return await sql.transaction(async (tx) => {
+      const { active, personType, region, eTag } = person;
+      await tx.run(insertPerson, [orgId, id, active, personType, region, eTag, now]);
+      for (const h of handles.values()) await tx.run(insertHandle, [orgId, id, h.type, h.value, h.normalizedValue]);
+      for (const group of groups) await tx.run(insertGroup, [orgId, id, group]);
+      for (const role of roles) await tx.run(insertRole, [orgId, id, role.id]);
+      const entries: ChangeEntry[] = [{ area: 'PERSON', name: 'active', before: null, after: active }];
+      const listed = (name: string, values: unknown[]) =>
+        values.length ? entries.push({ area: 'PERSON', name, before: null, after: values }) : 0;
+      listed('roles', roles.map((role) => qualifiedRoleName(orgId, role.name)).sort());
+      listed('groups', [...groups].sort());
+      listed(
+        'handles',
+        [...handles.values()].map(({ type, value }) => ({ type, value })),
+      );
+      const rows = Object.entries(attributes).flatMap(([bucket, values]) =>
+        [...asStored(values)].map(([name, value]) => [bucket, name, value] as const),
+      );
+      if (rows.length) {
+        await tx.run(insertAttributes, [
           orgId,
           id,
-          active: input.active ?? true,
-          personType: input.personType ?? 'REGULAR',
-          region: input.region ?? 'US_IOWA',
-          eTag: newPersonETag(),
-        },
-      });
-      if (handles.size) {
-        await tx.personHandle.createMany({
-          data: [...handles.values()].map((handle) => ({ orgId, personId: id, ...handle })),
-        });
+          ...[0, 1, 2].map((column) => rows.map((row) => row[column] as string)),
+        ]);
       }
-      if (groups.length) {
-        await tx.personGroup.createMany({ data: groups.map((groupName) => ({ orgId, personId: id, groupName })) });
+      for (const [bucket, values] of Object.entries(attributes)) {
+        entries.push(...changedValues('ATTRIBUTE', new Map(), asStored(values), { bucket }));
       }
-      if (roleIds.length) {
-        await tx.personRole.createMany({ data: roleIds.map((roleId) => ({ orgId, personId: id, roleId })) });
-      }
-      // A new person has no attributes yet: every bucket's keys go in with one INSERT.
-      const rows = Object.entries(attributes).flatMap(([bucket, values]) =>
-        Object.entries(values).map(([name, value]) => ({
-          orgId,
-          personId: id,
-          bucket,
-          name,
-          value: JSON.stringify(value),
-        })),
-      );
-      if (rows.length) await tx.personAttribute.createMany({ data: rows });
+      await recordChange(tx, by, { personId: id, kind: 'CREATED', eTag, entries, at: now });
       return person;
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const taken = await db.person.findUnique({ where: { orgId_id: { orgId, id } }, select: { id: true } });
-    throw conflict(taken ? `A person with id "${id}" already exists.` : 'A handle is already taken by another person.');
+    const taken = await sql.all('SELECT 1 AS "found" FROM "Person" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
+    throw conflict(
+      taken.length ? `A person with id "${id}" already exists.` : 'A handle is already taken by another person.',
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { Principal } from '../../auth/principal.ts';
 import { scopesOf } from '../../auth/scopes.ts';
 import { forbidden } from '../../errors.ts';
+import { writerFor } from '../../loaders/reader.ts';
 import type { JsonObject } from '../json.ts';
 import { mergeAttributes } from './attributes.ts';
 
@@ -15,7 +16,7 @@ export async function updateMyAttributes(principal: Principal, attributes: JsonO
   if (principal.kind !== 'person') throw forbidden('This operation needs a person token.');
   if (!scopesOf(principal).personWrite) throw forbidden('This person token lacks the user:attributes:write scope.');
   const written = await mergeAttributes(
-    principal.orgId,
+    writerFor(principal),
     principal.personId,
     endUserWritableBucket,
     attributes,

@@ -1,7 +1,10 @@
 import { type Person, sql } from '../../db/client.ts';
-import { perDialect } from '../../db/sql/sql-client.ts';
+import { perDialect, type SqlRunner } from '../../db/sql/sql-client.ts';
+import type { ChangeEntry, Writer } from '../history/change.ts';
+import { changedField } from '../history/diff.ts';
+import { recordChange } from '../history/record.ts';
 import { touchPerson } from './etag.ts';
-import { resolveRoleIds } from './roles.ts';
+import { qualifiedRoleName, resolveRoleIds } from './roles.ts';
 
 export interface PersonPatch {
   active?: boolean | null;
@@ -10,28 +13,42 @@ export interface PersonPatch {
   ifMatch?: string | null;
 }
 
+const setActive = 'UPDATE "Person" SET "active" = $3 WHERE "orgId" = $1 AND "id" = $2';
+const roleNames = `SELECT r."name" FROM "PersonRole" pr JOIN "Role" r ON r."orgId" = pr."orgId" AND r."id" = pr."roleId"
+  WHERE pr."orgId" = $1 AND pr."personId" = $2`;
 const clearRoles = 'DELETE FROM "PersonRole" WHERE "orgId" = $1 AND "personId" = $2';
 const insertRoles = perDialect(
   (d) => `INSERT INTO "PersonRole" ("orgId", "personId", "roleId")
     SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS ids(value)'}`,
 );
 
+/** The person's roles as their public names, sorted: what history records. */
+async function rolesOf(tx: SqlRunner, orgId: string, personId: string): Promise<string[]> {
+  const rows = await tx.all<{ name: string }>(roleNames, [orgId, personId]);
+  return rows.map((row) => qualifiedRoleName(orgId, row.name)).sort();
+}
+
 /** SlashID "modify an existing person": omitted fields stay unchanged. */
-export async function patchPerson(orgId: string, personId: string, patch: PersonPatch): Promise<Person> {
+export async function patchPerson(by: Writer, personId: string, patch: PersonPatch): Promise<Person> {
+  const { orgId } = by;
   // Roles are checked before the transaction: a bad name fails without touching the person.
   const roleIds = patch.roles ? await resolveRoleIds(orgId, patch.roles, ['input', 'roles']) : null;
   return sql.transaction(async (tx) => {
-    const person = await touchPerson(
-      tx,
-      orgId,
-      personId,
-      patch.ifMatch,
-      patch.active != null ? { active: patch.active } : {},
-    );
+    const at = new Date();
+    let person = await touchPerson(tx, orgId, personId, patch.ifMatch);
+    const entries: ChangeEntry[] = [];
+    if (patch.active != null && patch.active !== person.active) {
+      await tx.run(setActive, [orgId, personId, patch.active]);
+      entries.push(...changedField('active', person.active, patch.active));
+      person = { ...person, active: patch.active };
+    }
     if (roleIds) {
+      const before = await rolesOf(tx, orgId, personId);
       await tx.run(clearRoles, [orgId, personId]);
       if (roleIds.length) await tx.run(insertRoles, [orgId, personId, roleIds]);
+      entries.push(...changedField('roles', before, await rolesOf(tx, orgId, personId)));
     }
+    await recordChange(tx, by, { personId, kind: 'UPDATED', eTag: person.eTag, entries, at });
     return person;
   });
 }

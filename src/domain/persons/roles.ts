@@ -20,11 +20,20 @@ export async function createRole(orgId: string, name: string): Promise<Role> {
   }
 }
 
+/** The ids of the roles `refs` name (see resolveRoles), deduplicated. */
+export async function resolveRoleIds(orgId: string, refs: readonly string[], path: string[]): Promise<string[]> {
+  return (await resolveRoles(orgId, refs, path)).map((role) => role.id);
+}
+
 /**
- * The ids of the roles `refs` name (bare or qualified), deduplicated. Every role must exist in the caller's
+ * The roles `refs` name (bare or qualified), deduplicated. Every role must exist in the caller's
  * organization: BAD_USER_INPUT naming each one that does not (another organization's role included).
  */
-export async function resolveRoleIds(orgId: string, refs: readonly string[], path: string[]): Promise<string[]> {
+export async function resolveRoles(
+  orgId: string,
+  refs: readonly string[],
+  path: string[],
+): Promise<{ id: string; name: string }[]> {
   const names = refs.map((ref) => bareRoleName(orgId, ref));
   const wanted = [...new Set(names.filter((name): name is string => name !== null))];
   const rows = wanted.length ? await db.role.findMany({ where: { orgId, name: { in: wanted } } }) : [];
@@ -36,5 +45,5 @@ export async function resolveRoleIds(orgId: string, refs: readonly string[], pat
     }
   });
   if (issues.length) throw badInput(issues);
-  return [...new Set(names.map((name) => idByName.get(name as string) as string))];
+  return [...new Set(names as string[])].map((name) => ({ id: idByName.get(name) as string, name }));
 }

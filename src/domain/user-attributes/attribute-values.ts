@@ -1,5 +1,5 @@
 import type { UserAttribute } from '../../db/client.ts';
-import { isEndUser, orgIdOf, personOf, type Reader } from '../../loaders/reader.ts';
+import { isEndUser, orgIdOf, personOf, type Reader, writerOf } from '../../loaders/reader.ts';
 import { userAttributesLoader } from '../../loaders/user-attributes.ts';
 import { requirePerson } from '../persons/read-person.ts';
 import { effectiveValues } from './effective-values.ts';
@@ -60,13 +60,13 @@ export async function setUserAttributeValue(
   reader: Reader,
   input: UserValueInput & { value: string },
 ): Promise<AttributeValueView> {
-  const attribute = await setUserValue(orgIdOf(reader), input.userId, input.userAttributeId, input.value);
+  const attribute = await setUserValue(writerOf(reader), input.userId, input.userAttributeId, input.value);
   return valueAfterWrite(reader, input.userId, attribute);
 }
 
 /** Removes a person's own value; returns what applies now (group, default or UNSET). */
 export async function deleteUserAttributeValue(reader: Reader, input: UserValueInput): Promise<AttributeValueView> {
-  const attribute = await deleteUserValue(orgIdOf(reader), input.userId, input.userAttributeId);
+  const attribute = await deleteUserValue(writerOf(reader), input.userId, input.userAttributeId);
   return valueAfterWrite(reader, input.userId, attribute);
 }
 
@@ -75,7 +75,9 @@ export async function setMyUserAttributeValue(
   reader: Reader,
   input: { userAttributeId: string; value: string },
 ): Promise<AttributeValueView> {
-  const { orgId, personId } = personOf(reader);
-  const attribute = await setUserValue(orgId, personId, input.userAttributeId, input.value, { endUser: true });
+  const { personId } = personOf(reader);
+  const attribute = await setUserValue(writerOf(reader), personId, input.userAttributeId, input.value, {
+    endUser: true,
+  });
   return valueAfterWrite(reader, personId, attribute);
 }

@@ -3,6 +3,8 @@ import { isMissingRow } from '../../db/errors.ts';
 import { userAttributeColumns, userAttributeFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { badInputAt, forbidden, notFound } from '../../errors.ts';
+import type { Writer } from '../history/change.ts';
+import { recordChange } from '../history/record.ts';
 import { touchPerson } from '../persons/etag.ts';
 import { valueProblem } from './values.ts';
 
@@ -20,6 +22,34 @@ async function attributeOf(tx: SqlRunner, orgId: string, id: string): Promise<Us
   return userAttributeFromRow(row);
 }
 
+const ownValue =
+  'SELECT "value" FROM "UserAttributeValue" WHERE "orgId" = $1 AND "personId" = $2 AND "userAttributeId" = $3';
+
+/** The person's own value of the attribute, or null. */
+async function ownValueOf(tx: SqlRunner, orgId: string, personId: string, id: string): Promise<string | null> {
+  const [row] = await tx.all<{ value: string }>(ownValue, [orgId, personId, id]);
+  return row?.value ?? null;
+}
+
+/**
+ * Logs a change of the person's own value (USER_ATTRIBUTE, by the attribute's name). A hidden value is logged as
+ * null before and after: the change is recorded, the value is not.
+ */
+async function recordValueChange(
+  tx: SqlRunner,
+  by: Writer,
+  personId: string,
+  eTag: string,
+  attribute: UserAttribute,
+  values: { before: string | null; after: string | null },
+  at: Date,
+): Promise<void> {
+  if (values.before === values.after) return;
+  const { before, after } = attribute.valueIsHidden ? { before: null, after: null } : values;
+  const entries = [{ area: 'USER_ATTRIBUTE' as const, name: attribute.name, attributeId: attribute.id, before, after }];
+  await recordChange(tx, by, { personId, kind: 'UPDATED', eTag, entries, at });
+}
+
 const upsertValue = `INSERT INTO "UserAttributeValue" ("orgId", "personId", "userAttributeId", "value", "updatedAt")
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT ("orgId", "personId", "userAttributeId") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt"`;
@@ -29,20 +59,24 @@ const upsertValue = `INSERT INTO "UserAttributeValue" ("orgId", "personId", "use
  * attribute of the organization; nothing is written then.
  */
 export async function setUserValue(
-  orgId: string,
+  by: Writer,
   personId: string,
   userAttributeId: string,
   value: string,
   options: SetValueOptions = {},
 ): Promise<UserAttribute> {
+  const { orgId } = by;
   try {
     return await sql.transaction(async (tx) => {
-      await touchPerson(tx, orgId, personId);
+      const at = new Date();
+      const person = await touchPerson(tx, orgId, personId);
       const attribute = await attributeOf(tx, orgId, userAttributeId);
       if (options.endUser && !attribute.userCanEdit) throw forbidden('This user attribute is not editable by users.');
       const problem = valueProblem(attribute.type, value);
       if (problem) throw badInputAt(['input', 'value'], problem);
-      await tx.run(upsertValue, [orgId, personId, userAttributeId, value, new Date()]);
+      const before = await ownValueOf(tx, orgId, personId, userAttributeId);
+      await tx.run(upsertValue, [orgId, personId, userAttributeId, value, at]);
+      await recordValueChange(tx, by, personId, person.eTag, attribute, { before, after: value }, at);
       return attribute;
     });
   } catch (error) {
@@ -53,19 +87,19 @@ export async function setUserValue(
 }
 
 /** Removes the person's own value (if any); what applies afterwards is a group value, the default or nothing. */
-export async function deleteUserValue(
-  orgId: string,
-  personId: string,
-  userAttributeId: string,
-): Promise<UserAttribute> {
+export async function deleteUserValue(by: Writer, personId: string, userAttributeId: string): Promise<UserAttribute> {
+  const { orgId } = by;
   return sql.transaction(async (tx) => {
-    await touchPerson(tx, orgId, personId);
+    const at = new Date();
+    const person = await touchPerson(tx, orgId, personId);
     const attribute = await attributeOf(tx, orgId, userAttributeId);
+    const before = await ownValueOf(tx, orgId, personId, userAttributeId);
     await tx.run('DELETE FROM "UserAttributeValue" WHERE "orgId" = $1 AND "personId" = $2 AND "userAttributeId" = $3', [
       orgId,
       personId,
       userAttributeId,
     ]);
+    await recordValueChange(tx, by, personId, person.eTag, attribute, { before, after: null }, at);
     return attribute;
   });
 }

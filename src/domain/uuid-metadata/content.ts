@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { UuidMetadata } from '../../db/client.ts';
+import type { ChangeEntry } from '../history/change.ts';
 
 export type CustomValue = string | number | boolean;
 
@@ -29,6 +30,13 @@ export const emptyContent: UuidMetadataContent = {
 };
 
 const contentKeys = Object.keys(emptyContent) as (keyof UuidMetadataContent)[];
+
+/** History entries (UUID_METADATA) for every field whose value differs; `custom` is one entry, whole. */
+export function contentChanges(before: UuidMetadataContent, after: UuidMetadataContent): ChangeEntry[] {
+  return contentKeys
+    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .map((key) => ({ area: 'UUID_METADATA', name: key, before: before[key], after: after[key] }));
+}
 
 export function contentOf(row: UuidMetadata): UuidMetadataContent {
   return {

@@ -4,8 +4,11 @@ import { uuidMetadataColumns, uuidMetadataFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { orRollBack, RollBack } from '../../db/transaction.ts';
 import { AppError, preconditionFailed } from '../../errors.ts';
+import type { Writer } from '../history/change.ts';
+import { recordChange } from '../history/record.ts';
 import { newPersonETag, touchPerson } from '../persons/etag.ts';
 import {
+  contentChanges,
   contentETag,
   contentOf,
   emptyContent,
@@ -26,14 +29,14 @@ const maxAttempts = 3;
  * whole. A write that changes no content changes nothing at all (same eTag, same `updated`, same person eTag).
  */
 export async function setUuidMetadata(
-  orgId: string,
+  by: Writer,
   uuid: string,
   changes: UuidMetadataChanges,
   ifMatch?: string | null,
 ): Promise<UuidMetadataView> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const row = await orRollBack(() => sql.transaction((tx) => writeOnce(tx, orgId, uuid, changes, ifMatch ?? null)));
+      const row = await orRollBack(() => sql.transaction((tx) => writeOnce(tx, by, uuid, changes, ifMatch ?? null)));
       return uuidMetadataView(row);
     } catch (error) {
       // Two first writers of a new uuid: the loser's INSERT meets the winner's row; retried, it updates it.
@@ -55,36 +58,51 @@ const insertMetadataRow = `INSERT INTO "UuidMetadata" ("orgId", "personId", "nam
 
 async function writeOnce(
   tx: SqlRunner,
-  orgId: string,
+  by: Writer,
   uuid: string,
   changes: UuidMetadataChanges,
   ifMatch: string | null,
 ): Promise<UuidMetadata> {
+  const { orgId } = by;
+  const at = new Date();
   // First statement: new person eTag, and the person's row lock on PostgreSQL, so writers of a uuid queue up.
-  const personExists = await touchPerson(tx, orgId, uuid).then(
-    () => true,
+  const person = await touchPerson(tx, orgId, uuid).then(
+    (touched) => touched,
     (error: unknown) => {
-      if (error instanceof AppError && error.code === 'NOT_FOUND') return false;
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
       throw error;
     },
   );
-  if (!personExists) {
+  if (!person) {
     if (ifMatch !== null) throw preconditionFailed('The uuid does not exist, so no eTag can match.');
-    await tx.run(insertPerson, [orgId, uuid, true, newPersonETag(), new Date()]);
-    return insertMetadata(tx, orgId, uuid, mergeContent(emptyContent, changes));
+    const eTag = newPersonETag();
+    await tx.run(insertPerson, [orgId, uuid, true, eTag, at]);
+    const content = mergeContent(emptyContent, changes);
+    const created = [{ area: 'PERSON' as const, name: 'active', before: null, after: true }];
+    const entries = [...created, ...contentChanges(emptyContent, content)];
+    await recordChange(tx, by, { personId: uuid, kind: 'CREATED', eTag, entries, at });
+    return insertMetadata(tx, orgId, uuid, content, at);
   }
+  const logged = async (before: UuidMetadataContent, after: UuidMetadataContent) => {
+    const entries = contentChanges(before, after);
+    await recordChange(tx, by, { personId: uuid, kind: 'UPDATED', eTag: person.eTag, entries, at });
+  };
 
   const [storedRow] = await tx.all(selectMetadata, [orgId, uuid]);
   const stored = storedRow ? uuidMetadataFromRow(storedRow) : null;
   if (ifMatch !== null && stored?.eTag !== ifMatch) throw preconditionFailed();
-  if (!stored) return insertMetadata(tx, orgId, uuid, mergeContent(emptyContent, changes));
+  if (!stored) {
+    const content = mergeContent(emptyContent, changes);
+    await logged(emptyContent, content);
+    return insertMetadata(tx, orgId, uuid, content, at);
+  }
 
   const content = mergeContent(contentOf(stored), changes);
   const eTag = contentETag(content);
   if (eTag === stored.eTag) throw new RollBack(stored);
 
   // The row count decides: only a writer whose eTag is still the stored one writes; the others write nothing.
-  const updated = new Date();
+  const updated = at;
   const columns = columnsOf(content);
   const count = await tx.run(updateMetadata, [
     orgId,
@@ -95,6 +113,7 @@ async function writeOnce(
     updated,
   ]);
   if (count !== 1) throw ifMatch !== null ? preconditionFailed() : new StaleRead();
+  await logged(contentOf(stored), content);
   return { orgId, personId: uuid, ...columns, eTag, updated };
 }
 
@@ -103,8 +122,9 @@ async function insertMetadata(
   orgId: string,
   personId: string,
   content: UuidMetadataContent,
+  updated: Date,
 ): Promise<UuidMetadata> {
-  const row = { orgId, personId, ...columnsOf(content), eTag: contentETag(content), updated: new Date() };
+  const row = { orgId, personId, ...columnsOf(content), eTag: contentETag(content), updated };
   await tx.run(insertMetadataRow, [orgId, personId, ...columnValues(row), row.eTag, row.updated]);
   return row;
 }

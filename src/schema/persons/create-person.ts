@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { createPerson } from '../../domain/persons/create-person.ts';
 import { bucketedAttributesSchema, groupNameSchema, handleSchema, roleRefSchema } from '../../domain/persons/rules.ts';
@@ -41,7 +41,7 @@ builder.mutationField('createPerson', (t) =>
     type: PersonPayload,
     args: { input: t.arg({ type: CreatePersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const person = await createPerson(orgIdOf(ctx), {
+      const person = await createPerson(writerOf(ctx), {
         ...input,
         id: input.id == null ? null : String(input.id),
         attributes: input.attributes as Record<string, Record<string, unknown>> | null | undefined,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { deletePerson } from '../../domain/persons/delete-person.ts';
 import { builder } from '../builder.ts';
@@ -19,7 +19,7 @@ builder.mutationField('deletePerson', (t) =>
     description: 'Deletes a person with everything stored for it; its person tokens stop working at once.',
     args: { input: t.arg({ type: DeletePersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const deletedPersonId = await deletePerson(orgIdOf(ctx), String(input.personId));
+      const deletedPersonId = await deletePerson(writerOf(ctx), String(input.personId));
       return { deletedPersonId };
     },
   }),

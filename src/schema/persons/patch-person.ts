@@ -1,4 +1,4 @@
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import { patchPersonInput } from '../../domain/persons/inputs.ts';
 import { patchPerson } from '../../domain/persons/patch-person.ts';
 import { builder } from '../builder.ts';
@@ -20,7 +20,7 @@ builder.mutationField('patchPerson', (t) =>
     description: 'Changes whether the person is active and/or replaces its roles; omitted fields stay unchanged.',
     args: { input: t.arg({ type: PatchPersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const person = await patchPerson(orgIdOf(ctx), String(input.personId), input);
+      const person = await patchPerson(writerOf(ctx), String(input.personId), input);
       return { person };
     },
   }),

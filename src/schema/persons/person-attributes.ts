@@ -1,4 +1,4 @@
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import type { JsonObject } from '../../domain/json.ts';
 import { deleteAttributes, mergeAttributes, replaceAttributes } from '../../domain/persons/attributes.ts';
 import { bucketDeleteInput, bucketWriteInput } from '../../domain/persons/inputs.ts';
@@ -45,7 +45,7 @@ builder.mutationField('updatePersonAttributes', (t) =>
       'Merges: the given keys are set, every other key of the bucket stays. Concurrent merges never lose a key.',
     args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      mergeAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
+      mergeAttributes(writerOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
   }),
 );
 
@@ -55,7 +55,7 @@ builder.mutationField('setPersonAttributes', (t) =>
     description: 'Replaces the bucket: afterwards it holds exactly the given keys.',
     args: { input: t.arg({ type: UpdatePersonAttributesInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      replaceAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
+      replaceAttributes(writerOf(ctx), String(input.personId), input.bucket, input.attributes, input.ifMatch),
   }),
 );
 
@@ -65,6 +65,6 @@ builder.mutationField('deletePersonAttributes', (t) =>
     description: 'Removes the named keys from the bucket.',
     args: { input: t.arg({ type: DeletePersonAttributesInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      deleteAttributes(orgIdOf(ctx), String(input.personId), input.bucket, input.names),
+      deleteAttributes(writerOf(ctx), String(input.personId), input.bucket, input.names),
   }),
 );

@@ -21,7 +21,13 @@ const PersonEdge = builder.objectRef<{ cursor: string; node: Person }>('PersonEd
   }),
 });
 
-const PageInfo = builder.objectRef<PersonPage>('PageInfo').implement({
+/** What every connection's pageInfo is built from. */
+export interface PageShape {
+  hasNextPage: boolean;
+  cursors: readonly string[];
+}
+
+export const PageInfo = builder.objectRef<PageShape>('PageInfo').implement({
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage'),
     endCursor: t.string({ nullable: true, resolve: (page) => page.cursors.at(-1) ?? null }),

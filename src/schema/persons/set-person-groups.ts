@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { groupNameSchema } from '../../domain/persons/rules.ts';
 import { setPersonGroups } from '../../domain/persons/set-person-groups.ts';
@@ -19,7 +19,7 @@ builder.mutationField('setPersonGroups', (t) =>
     type: PersonPayload,
     args: { input: t.arg({ type: SetPersonGroupsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const person = await setPersonGroups(orgIdOf(ctx), String(input.personId), input.groups);
+      const person = await setPersonGroups(writerOf(ctx), String(input.personId), input.groups);
       return { person };
     },
   }),

@@ -1,4 +1,4 @@
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import { removeUuidMetadata } from '../../domain/uuid-metadata/remove-uuid-metadata.ts';
 import { uuidInput } from '../../domain/uuid-metadata/rules.ts';
 import { builder } from '../builder.ts';
@@ -19,7 +19,7 @@ builder.mutationField('removeUuidMetadata', (t) =>
     args: { input: t.arg({ type: RemoveUuidMetadataInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const uuid = String(input.uuid);
-      await removeUuidMetadata(orgIdOf(ctx), uuid);
+      await removeUuidMetadata(writerOf(ctx), uuid);
       return { uuid };
     },
   }),

@@ -1,4 +1,4 @@
-import { orgIdOf } from '../../context.ts';
+import { writerOf } from '../../context.ts';
 import type { UuidMetadataChanges } from '../../domain/uuid-metadata/content.ts';
 import { setUuidMetadataSchema } from '../../domain/uuid-metadata/rules.ts';
 import { setUuidMetadata } from '../../domain/uuid-metadata/set-uuid-metadata.ts';
@@ -35,7 +35,7 @@ builder.mutationField('setUuidMetadata', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const { uuid, ifMatch, ...changes } = input;
       const uuidMetadata = await setUuidMetadata(
-        orgIdOf(ctx),
+        writerOf(ctx),
         String(uuid),
         changes as UuidMetadataChanges,
         ifMatch ?? null,

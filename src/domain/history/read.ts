@@ -1,0 +1,129 @@
+import { sql } from '../../db/client.ts';
+import { type Dialect, inList, perDialect, type Row, type SqlParam, toDate } from '../../db/sql/sql-client.ts';
+import type { ChangeActor, ChangeEntry, ChangePosition, PersonChange, PersonChangeKind } from './change.ts';
+import { type ChangeFilter, filterClause, filterParams } from './filter.ts';
+
+/**
+ * Reading the change log. Order is (txid, id). On SQLite writes are serialized, so that is commit order. On
+ * PostgreSQL a row's id and txid are fixed before its transaction commits, so a transaction that started first
+ * may commit after a later one: readers of the feed (oldest first) therefore read only rows of transactions below
+ * the oldest one still running (its snapshot's xmin), every one of which has ended. Whatever commits later has a
+ * txid at or above that bound, so it sorts after everything already read: no reader ever meets a change below a
+ * cursor it has passed, and none is skipped.
+ */
+
+const columns = `c."txid", c."id", c."orgId", c."personId", c."kind", c."eTag", c."at", c."actorKind", c."actorId", c."entries"`;
+
+/** Only rows every one of whose transactions has ended (PostgreSQL; SQLite serializes writers). */
+const settled = (d: Dialect) =>
+  d === 'sqlite' ? 'true' : `c."txid" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
+
+const after = (txid: string, id: string) => `(c."txid", c."id") > (CAST(${txid} AS BIGINT), CAST(${id} AS BIGINT))`;
+const before = (txid: string, id: string) => `(c."txid", c."id") < (CAST(${txid} AS BIGINT), CAST(${id} AS BIGINT))`;
+
+export function changeFromRow(row: Row): PersonChange {
+  return {
+    position: { txid: String(row.txid), id: String(row.id) },
+    orgId: row.orgId as string,
+    personId: row.personId as string,
+    kind: row.kind as PersonChangeKind,
+    eTag: (row.eTag as string | null) ?? null,
+    at: toDate(row.at),
+    actor: { kind: row.actorKind as ChangeActor['kind'], id: row.actorId as string },
+    entries: JSON.parse(row.entries as string) as ChangeEntry[],
+  };
+}
+
+const positionParams = (position: ChangePosition | null | undefined): SqlParam[] =>
+  position ? [position.txid, position.id] : [null, null];
+
+// $1 org, $2 person or null, $3/$4 position or nulls, $5… the filter, $11 limit.
+const orgFeed = perDialect(
+  (d) => `SELECT ${columns} FROM "PersonChange" c
+    WHERE c."orgId" = $1 AND (CAST($2 AS TEXT) IS NULL OR c."personId" = $2)
+      AND (CAST($3 AS BIGINT) IS NULL OR ${after('$3', '$4')}) AND ${settled(d)} AND ${filterClause(d, 5)}
+    ORDER BY c."txid", c."id" LIMIT $11`,
+);
+
+/** An organization's changes after `position`, oldest first, at most `limit` (the personChanges feed). */
+export async function readOrgChanges(
+  orgId: string,
+  position: ChangePosition | null | undefined,
+  limit: number,
+  options: { personId?: string | null; filter?: ChangeFilter } = {},
+): Promise<PersonChange[]> {
+  const rows = await sql.all(orgFeed, [
+    orgId,
+    options.personId ?? null,
+    ...positionParams(position),
+    ...filterParams(options.filter ?? {}),
+    limit,
+  ]);
+  return rows.map(changeFromRow);
+}
+
+// $1 org, $2 persons, $3/$4 position or nulls, $5… the filter, $11 limit per person. Newest first; not bounded
+// like the feed, so a caller sees its own write at once.
+const personHistories = perDialect(
+  (d) => `SELECT * FROM (
+      SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY c."personId" ORDER BY c."txid" DESC, c."id" DESC) AS "rank"
+      FROM "PersonChange" c
+      WHERE c."orgId" = $1 AND c."personId" ${inList(d, 2)}
+        AND (CAST($3 AS BIGINT) IS NULL OR ${before('$3', '$4')}) AND ${filterClause(d, 5)}) ranked
+    WHERE "rank" <= $11 ORDER BY "personId", "txid" DESC, "id" DESC`,
+);
+
+/** Each person's changes before `position`, newest first, at most `limit` each: one statement for all persons. */
+export async function readHistories(
+  orgId: string,
+  personIds: readonly string[],
+  position: ChangePosition | null | undefined,
+  limit: number,
+  filter: ChangeFilter,
+): Promise<Map<string, PersonChange[]>> {
+  const rows = await sql.all(personHistories, [
+    orgId,
+    [...personIds],
+    ...positionParams(position),
+    ...filterParams(filter),
+    limit,
+  ]);
+  const byPerson = new Map<string, PersonChange[]>(personIds.map((id) => [id, []]));
+  for (const row of rows) byPerson.get(row.personId as string)?.push(changeFromRow(row));
+  return byPerson;
+}
+
+const allFeed = perDialect(
+  (d) => `SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')} AND ${settled(d)}
+    ORDER BY c."txid", c."id" LIMIT $3`,
+);
+
+/** Every organization's changes after `position`, oldest first: what one instance's live feed reads. */
+export async function readAllChanges(position: ChangePosition, limit: number): Promise<PersonChange[]> {
+  const rows = await sql.all(allFeed, [position.txid, position.id, limit]);
+  return rows.map(changeFromRow);
+}
+
+const unsettled = `SELECT 1 AS "waiting" FROM "PersonChange" c
+  WHERE ${after('$1', '$2')} AND c."txid" >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint LIMIT 1`;
+
+/**
+ * PostgreSQL: whether committed changes after `position` wait for an older transaction to end (which may write
+ * no change, and so send no wake-up): the feed then reads again shortly.
+ */
+export async function changesWaiting(position: ChangePosition): Promise<boolean> {
+  if (sql.dialect === 'sqlite') return false;
+  return (await sql.all(unsettled, [position.txid, position.id])).length > 0;
+}
+
+const maxId = '9223372036854775807';
+const currentEnd = {
+  sqlite: `SELECT 0 AS "txid", COALESCE(MAX("id"), 0) AS "id" FROM "PersonChange"`,
+  postgresql: `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 AS "txid", ${maxId} AS "id"`,
+};
+
+/** A position after every change readable now and before every one still to commit: where a live feed starts. */
+export async function currentPosition(): Promise<ChangePosition> {
+  const [row] = await sql.all(currentEnd);
+  return { txid: String(row?.txid ?? 0), id: String(row?.id ?? 0) };
+}

@@ -1,0 +1,2 @@
+import './change-types.ts';
+import './history-fields.ts';
