@@ -1,4 +1,4 @@
-import { type DocumentNode, getOperationAST, Kind } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { authenticateCredential, bearerCredential, checkOrgHeader } from '../auth/authenticate.ts';
 import { consumeRateLimit } from '../auth/rate-limit.ts';
@@ -24,19 +24,22 @@ export function isIntrospectionOnly(document: DocumentNode, operationName?: stri
  * while GraphiQL is on, so the GraphiQL page can load the schema.
  */
 export function authPlugin(options: { openIntrospection: boolean }): Plugin<Context> {
+  const authenticate = async (args: ExecutionArgs) => {
+    const ctx = args.contextValue as Context;
+    if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
+    try {
+      const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
+      checkOrgHeader(ctx.request.headers, principal);
+      consumeRateLimit(principal.credential);
+      ctx.principal = principal;
+    } catch (error) {
+      if (error instanceof AppError) throw toGraphQLError(error, true);
+      throw error;
+    }
+  };
   return {
-    async onExecute({ args }) {
-      const ctx = args.contextValue as Context;
-      if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
-      try {
-        const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
-        checkOrgHeader(ctx.request.headers, principal);
-        consumeRateLimit(principal.credential);
-        ctx.principal = principal;
-      } catch (error) {
-        if (error instanceof AppError) throw toGraphQLError(error, true);
-        throw error;
-      }
-    },
+    onExecute: ({ args }) => authenticate(args),
+    // Subscriptions do not pass onExecute: they are authenticated (and counted) once, when they start.
+    onSubscribe: ({ args }) => authenticate(args),
   };
 }

@@ -22,6 +22,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => scopesOf(ctx.principal),
+    // A subscription is authorized once, when it starts; it re-checks its credential itself (live/).
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx) =>
       forbidden(
         ctx.principal?.kind === 'person'
@@ -43,3 +45,4 @@ export const builder = new SchemaBuilder<{
 // Every root field is admin-only (org API key) unless it declares otherwise with skipTypeScopes.
 builder.queryType({ authScopes: { org: true } });
 builder.mutationType({ authScopes: { org: true } });
+builder.subscriptionType({ authScopes: { org: true } });

@@ -18,29 +18,13 @@ type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['
  */
 class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapArgMappers(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
-    const isRoot = fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation';
-    const options = fieldConfig.pothosOptions as { skipTypeScopes?: boolean; authScopes?: Partial<AuthScopes> };
-    // Root fields need `org` unless they replace the type's scopes with their own (see builder.ts).
-    const required: Partial<AuthScopes> | null = !isRoot
-      ? null
-      : options.skipTypeScopes && typeof options.authScopes === 'object'
-        ? options.authScopes
-        : { org: true };
-    const hasArgs = Object.keys(fieldConfig.args).length > 0;
+    // A subscription's root field is checked once, when subscribing (wrapSubscribe); its resolver maps each event.
+    if (fieldConfig.parentType === 'Subscription') return resolver;
+    const guard = guardOf(fieldConfig);
     const isMutation = fieldConfig.parentType === 'Mutation';
-    if (!required && !hasArgs) return resolver;
+    if (!guard) return resolver;
     return (parent, args, context, info) => {
-      if (required) {
-        const granted = scopesOf((context as Context).principal);
-        const allowed = (Object.keys(required) as (keyof AuthScopes)[]).some(
-          (scope) => required[scope] && granted[scope],
-        );
-        if (!allowed) throw forbidden('This credential cannot use this operation.');
-      }
-      if (hasArgs) {
-        const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, name));
-        if (issues.length > 0) throw badInput(issues);
-      }
+      guard(args, context as Context);
       if (!isMutation) return resolver(parent, args, context, info);
       return Promise.resolve(resolver(parent, args, context, info)).then((result) => {
         (context as Context).loaders.clear();
@@ -48,6 +32,47 @@ class RequestGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
       });
     };
   }
+
+  override wrapSubscribe(
+    subscribe: Resolver<Types> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> | undefined {
+    const guard = guardOf(fieldConfig);
+    if (!subscribe || !guard) return subscribe;
+    return (parent, args, context, info) => {
+      guard(args, context as Context);
+      return subscribe(parent, args, context, info);
+    };
+  }
+}
+
+/** The checks a field needs before anything else runs, or null when it needs none. */
+function guardOf<Types extends SchemaTypes>(
+  fieldConfig: PothosOutputFieldConfig<Types>,
+): ((args: object, context: Context) => void) | null {
+  const isRoot = ['Query', 'Mutation', 'Subscription'].includes(fieldConfig.parentType);
+  const options = fieldConfig.pothosOptions as { skipTypeScopes?: boolean; authScopes?: Partial<AuthScopes> };
+  // Root fields need `org` unless they replace the type's scopes with their own (see builder.ts).
+  const required: Partial<AuthScopes> | null = !isRoot
+    ? null
+    : options.skipTypeScopes && typeof options.authScopes === 'object'
+      ? options.authScopes
+      : { org: true };
+  const hasArgs = Object.keys(fieldConfig.args).length > 0;
+  if (!required && !hasArgs) return null;
+  return (args, context) => {
+    if (required) {
+      const granted = scopesOf(context.principal);
+      const allowed = (Object.keys(required) as (keyof AuthScopes)[]).some(
+        (scope) => required[scope] && granted[scope],
+      );
+      if (!allowed) throw forbidden('This credential cannot use this operation.');
+    }
+    if (hasArgs) {
+      const issues = Object.entries(args).flatMap(([name, value]) => findUnsafeStrings(value, name));
+      if (issues.length > 0) throw badInput(issues);
+    }
+  };
 }
 
 const pluginName = 'requestGuard';

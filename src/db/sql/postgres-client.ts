@@ -84,6 +84,32 @@ export class PostgresClient implements SqlClient {
     }
   }
 
+  async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+    const client = await this.pool.connect();
+    let done = false;
+    const lost = (error: Error) => {
+      if (done) return;
+      done = true;
+      client.release(error);
+      onLost(error);
+    };
+    client.on('notification', (message) => message.channel === channel && onNotify());
+    client.on('error', lost);
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      lost(error as Error);
+      throw error;
+    }
+    return async () => {
+      if (done) return;
+      done = true;
+      client.off('error', lost);
+      // The connection is closed rather than returned, so no pooled connection keeps listening.
+      client.release(true);
+    };
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }

@@ -31,6 +31,11 @@ export interface SqlClient extends SqlRunner {
    * failure is retried a few times, then answered SERVICE_UNAVAILABLE.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: calls `onNotify` for each NOTIFY on `channel`, on one connection of its own, until the
+   * returned function is called. `onLost` is told when that connection fails (listen again after it).
+   */
+  listen?(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

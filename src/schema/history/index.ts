@@ -1,2 +1,3 @@
 import './change-types.ts';
 import './history-fields.ts';
+import './subscriptions.ts';

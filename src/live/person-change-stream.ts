@@ -1,0 +1,121 @@
+import { authenticateCredential, bearerCredential } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ChangeArea, ChangePosition, PersonChange } from '../domain/history/change.ts';
+import { type DecodedCursor, decodeCursor } from '../domain/history/cursor.ts';
+import type { ChangeFilter } from '../domain/history/filter.ts';
+import { presentChanges } from '../domain/history/pages.ts';
+import { readOrgChanges } from '../domain/history/read.ts';
+import { requireRetained } from '../domain/history/retention.ts';
+import { type Visibility, visibilityOf } from '../domain/history/visibility.ts';
+import { AppError, serviceUnavailable, unauthenticated } from '../errors.ts';
+import { requestReader } from '../loaders/reader.ts';
+import { changeFeed } from './change-feed.ts';
+import { checkSubscriptionSlot, takeSubscriptionSlot } from './open-subscriptions.ts';
+import { comparePositions } from './positions.ts';
+import { maxBacklog, SubscriberQueue } from './subscriber-queue.ts';
+
+/** How often an open subscription checks that its credential still works (revocation ends it within 5 s). */
+export const credentialCheckMs = 2000;
+/** How long what a subscriber may see (buckets, attribute flags) is reused before it is read again. */
+const visibilityMs = 1000;
+const replayPage = 200;
+
+export interface StreamRequest {
+  principal: Principal;
+  headers: Headers;
+  after?: string | null;
+  personId?: string | null;
+  areas?: readonly ChangeArea[] | null;
+}
+
+/** What a stream yields: a change, or the error that ends it (sent as the last payload, then the stream completes). */
+export type StreamEvent = PersonChange | AppError;
+
+/**
+ * Checks a subscription request before anything starts (bad or expired cursor, too many open subscriptions) and
+ * returns its stream of changes: first those after the cursor (from the log), then live ones from this instance's
+ * feed, each once, in log order. SSE's Last-Event-ID, sent by a reconnecting client, takes the place of `after`.
+ */
+export function personChangeStream(request: StreamRequest): AsyncGenerator<StreamEvent> {
+  const resumeFrom = request.headers.get('last-event-id') || request.after;
+  const cursor = resumeFrom ? decodeCursor(resumeFrom, ['after']) : null;
+  if (cursor) requireRetained(cursor, ['after']);
+  checkSubscriptionSlot(request.principal.credential);
+  return stream(request, cursor);
+}
+
+async function* stream(request: StreamRequest, cursor: DecodedCursor | null): AsyncGenerator<StreamEvent> {
+  const { principal } = request;
+  const orgId = principal.orgId;
+  const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
+  const release = takeSubscriptionSlot(principal.credential);
+  // Registered before the replay, so nothing committed meanwhile is missed; what both deliver is skipped once.
+  const queue = new SubscriberQueue((change) => change.orgId === orgId && (!personId || change.personId === personId));
+  const view = viewerFor(principal, request.areas ?? null);
+  try {
+    await changeFeed.add(queue);
+    let last: ChangePosition | null = cursor?.position ?? null;
+    if (cursor) {
+      for (;;) {
+        const { filter, visibility } = await view();
+        const changes = await readOrgChanges(orgId, last, replayPage, { personId, filter });
+        for (const change of presentChanges(changes, filter, visibility)) yield change;
+        last = changes.at(-1)?.position ?? last;
+        if (changes.length < replayPage) break;
+      }
+    }
+    let checkedAt = Date.now();
+    for (;;) {
+      const change = await queue.take(Math.max(0, checkedAt + credentialCheckMs - Date.now()));
+      if (queue.overflowed) {
+        yield serviceUnavailable(
+          `This subscription fell more than ${maxBacklog} changes behind and was ended; subscribe again with the last cursor you received.`,
+        );
+        return;
+      }
+      if (Date.now() - checkedAt >= credentialCheckMs) {
+        const ended = await whyCredentialEnded(request);
+        if (ended) {
+          yield ended;
+          return;
+        }
+        checkedAt = Date.now();
+      }
+      if (!change || (last && comparePositions(change.position, last) <= 0)) continue;
+      last = change.position;
+      const { filter, visibility } = await view();
+      const [shown] = presentChanges([change], filter, visibility);
+      if (shown) yield shown;
+    }
+  } finally {
+    changeFeed.remove(queue);
+    release();
+  }
+}
+
+/** The subscriber's filter and visibility, read again at most once a second. */
+function viewerFor(principal: Principal, areas: readonly ChangeArea[] | null) {
+  let cached: { at: number; filter: ChangeFilter; visibility: Visibility } | null = null;
+  return async () => {
+    if (!cached || Date.now() - cached.at > visibilityMs) {
+      const visibility = await visibilityOf(requestReader(principal));
+      cached = { at: Date.now(), filter: { areas, ...visibility.hidden }, visibility };
+    }
+    return cached;
+  };
+}
+
+/** UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, …). */
+async function whyCredentialEnded(request: StreamRequest): Promise<AppError | null> {
+  try {
+    const now = await authenticateCredential(bearerCredential(request.headers));
+    const same = now.orgId === request.principal.orgId && now.credential === request.principal.credential;
+    return same ? null : unauthenticated('The credential of this subscription changed.');
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
+      return unauthenticated(`This subscription ended: ${error.message}`);
+    }
+    // The database is unreachable: keep the subscription, check again later.
+    return null;
+  }
+}

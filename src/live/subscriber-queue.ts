@@ -1,0 +1,52 @@
+import type { PersonChange } from '../domain/history/change.ts';
+
+/** A subscriber more than this many changes behind is cut off (CONTRACT §10); it resumes with its last cursor. */
+export const maxBacklog = 10_000;
+
+/**
+ * The changes the feed hands one subscriber, waiting to be sent. The feed pushes without waiting; the subscriber
+ * takes at its own pace. Past `maxBacklog` the queue overflows: it is emptied and stays overflowed.
+ */
+export class SubscriberQueue {
+  private readonly changes: PersonChange[] = [];
+  private head = 0;
+  private waiting: (() => void) | null = null;
+  overflowed = false;
+
+  constructor(readonly accepts: (change: PersonChange) => boolean) {}
+
+  push(change: PersonChange): void {
+    if (this.overflowed || !this.accepts(change)) return;
+    if (this.changes.length - this.head >= maxBacklog) {
+      this.overflowed = true;
+      this.changes.length = 0;
+      this.head = 0;
+    } else {
+      this.changes.push(change);
+    }
+    this.waiting?.();
+  }
+
+  /** The next change, or null when none arrived within `timeoutMs` (or the queue overflowed). */
+  async take(timeoutMs: number): Promise<PersonChange | null> {
+    if (this.head === this.changes.length && !this.overflowed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        const self = this;
+        function done() {
+          clearTimeout(timer);
+          self.waiting = null;
+          resolve();
+        }
+        this.waiting = done;
+      });
+    }
+    if (this.overflowed || this.head === this.changes.length) return null;
+    const change = this.changes[this.head++] as PersonChange;
+    if (this.head > 1024 && this.head * 2 > this.changes.length) {
+      this.changes.splice(0, this.head);
+      this.head = 0;
+    }
+    return change;
+  }
+}
