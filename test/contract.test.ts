@@ -40,7 +40,7 @@ describe('the served schema has every name of CONTRACT.md, with the same types a
         ).toEqual((definition.values ?? []).map((value) => value.name.value).sort());
       });
     }
-    if (definition.kind === Kind.OBJECT_TYPE_DEFINITION) {
+    if (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) {
       for (const field of definition.fields ?? []) {
         it(`${definition.name.value}.${field.name.value}`, () => {
           const type = schema.getType(definition.name.value);
