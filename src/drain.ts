@@ -9,12 +9,18 @@ export const drainTimeoutMs = 5000;
  * Requests still running after drainTimeoutMs are cut off and the exit code is 1, so a supervisor can tell.
  * Later signals change nothing: with `npm start` a Ctrl-C reaches the server twice (from the terminal and from npm).
  */
-export function drainOnSignals(server: Server, closeDatabase: () => Promise<void>): void {
+export function drainOnSignals(
+  server: Server,
+  closeDatabase: () => Promise<void>,
+  /** Ends what would otherwise keep connections open forever (subscriptions). */
+  endStreams: () => void = () => {},
+): void {
   let draining = false;
   const drain = (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
     log(`received ${signal}: finishing requests under way, then exiting`);
+    endStreams();
     server.close(() => {
       void closeDatabase()
         .catch(() => {})

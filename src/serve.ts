@@ -2,7 +2,9 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { flushRateLimits } from './auth/rate-limit.ts';
 import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import { pruneHistoryPeriodically } from './domain/history/retention.ts';
 import { drainOnSignals } from './drain.ts';
+import { changeFeed } from './live/change-feed.ts';
 import { log } from './log.ts';
 import { yoga } from './server.ts';
 import { listenAddress } from './startup/listen-address.ts';
@@ -22,10 +24,17 @@ export async function serve(): Promise<void> {
     pid: process.pid,
   });
   // Once requests are done: hand this instance's rate-limit counts to the others, then close the connections.
-  drainOnSignals(server, async () => {
-    await flushRateLimits();
-    await database.close();
-  });
+  const stopPruning = pruneHistoryPeriodically();
+  drainOnSignals(
+    server,
+    async () => {
+      stopPruning();
+      await changeFeed.stop();
+      await flushRateLimits();
+      await database.close();
+    },
+    () => changeFeed.closeSubscriptions(),
+  );
 }
 
 /** Resolves once listening; rejects with the listen error (EADDRINUSE, EACCES, …) instead of throwing it unhandled. */

@@ -136,6 +136,11 @@ export class ChangeFeed {
     }
   }
 
+  /** Ends every subscription (at shutdown): each is told to resume elsewhere, and its response completes. */
+  closeSubscriptions(): void {
+    for (const queue of this.subscribers) queue.close();
+  }
+
   /** Stops watching (at shutdown, before the database closes). */
   async stop(): Promise<void> {
     const stop = this.stopWatching;

@@ -10,7 +10,7 @@ import { type Visibility, visibilityOf } from '../domain/history/visibility.ts';
 import { AppError, serviceUnavailable, unauthenticated } from '../errors.ts';
 import { requestReader } from '../loaders/reader.ts';
 import { changeFeed } from './change-feed.ts';
-import { checkSubscriptionSlot, takeSubscriptionSlot } from './open-subscriptions.ts';
+import { takeSubscriptionSlot } from './open-subscriptions.ts';
 import { comparePositions } from './positions.ts';
 import { maxBacklog, SubscriberQueue } from './subscriber-queue.ts';
 
@@ -40,19 +40,47 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
   const resumeFrom = request.headers.get('last-event-id') || request.after;
   const cursor = resumeFrom ? decodeCursor(resumeFrom, ['after']) : null;
   if (cursor) requireRetained(cursor, ['after']);
-  checkSubscriptionSlot(request.principal.credential);
-  return stream(request, cursor);
+  const { principal } = request;
+  const release = takeSubscriptionSlot(principal.credential);
+  const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
+  const queue = new SubscriberQueue(
+    (change) => change.orgId === principal.orgId && (!personId || change.personId === personId),
+  );
+  const changes = stream(request, cursor, queue, personId, release);
+  // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
+  // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
+  const end = () => {
+    queue.cancel();
+    release();
+  };
+  return {
+    next: (...args) => changes.next(...args),
+    return: (value) => {
+      end();
+      return changes.return(value);
+    },
+    throw: (error) => {
+      end();
+      return changes.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
-async function* stream(request: StreamRequest, cursor: DecodedCursor | null): AsyncGenerator<StreamEvent> {
+async function* stream(
+  request: StreamRequest,
+  cursor: DecodedCursor | null,
+  queue: SubscriberQueue,
+  personId: string | null,
+  release: () => void,
+): AsyncGenerator<StreamEvent> {
   const { principal } = request;
   const orgId = principal.orgId;
-  const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
-  const release = takeSubscriptionSlot(principal.credential);
-  // Registered before the replay, so nothing committed meanwhile is missed; what both deliver is skipped once.
-  const queue = new SubscriberQueue((change) => change.orgId === orgId && (!personId || change.personId === personId));
   const view = viewerFor(principal, request.areas ?? null);
   try {
+    // Registered before the replay, so nothing committed meanwhile is missed; what both deliver is skipped once.
     await changeFeed.add(queue);
     let last: ChangePosition | null = cursor?.position ?? null;
     if (cursor) {
@@ -67,6 +95,13 @@ async function* stream(request: StreamRequest, cursor: DecodedCursor | null): As
     let checkedAt = Date.now();
     for (;;) {
       const change = await queue.take(Math.max(0, checkedAt + credentialCheckMs - Date.now()));
+      if (queue.cancelled) return;
+      if (queue.closed) {
+        yield serviceUnavailable(
+          'This attrql instance is shutting down; subscribe again with the last cursor you received.',
+        );
+        return;
+      }
       if (queue.overflowed) {
         yield serviceUnavailable(
           `This subscription fell more than ${maxBacklog} changes behind and was ended; subscribe again with the last cursor you received.`,

@@ -12,6 +12,8 @@ export class SubscriberQueue {
   private head = 0;
   private waiting: (() => void) | null = null;
   overflowed = false;
+  /** Set when the instance shuts down: the subscriber is told and ends. */
+  closed = false;
 
   constructor(readonly accepts: (change: PersonChange) => boolean) {}
 
@@ -27,9 +29,22 @@ export class SubscriberQueue {
     this.waiting?.();
   }
 
-  /** The next change, or null when none arrived within `timeoutMs` (or the queue overflowed). */
+  /** Set when the subscriber went away (the client disconnected or unsubscribed). */
+  cancelled = false;
+
+  close(): void {
+    this.closed = true;
+    this.waiting?.();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.waiting?.();
+  }
+
+  /** The next change, or null when none arrived within `timeoutMs` (or the queue overflowed or closed). */
   async take(timeoutMs: number): Promise<PersonChange | null> {
-    if (this.head === this.changes.length && !this.overflowed) {
+    if (this.head === this.changes.length && !this.overflowed && !this.closed && !this.cancelled) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, timeoutMs);
         const self = this;
@@ -41,7 +56,7 @@ export class SubscriberQueue {
         this.waiting = done;
       });
     }
-    if (this.overflowed || this.head === this.changes.length) return null;
+    if (this.overflowed || this.closed || this.cancelled || this.head === this.changes.length) return null;
     const change = this.changes[this.head++] as PersonChange;
     if (this.head > 1024 && this.head * 2 > this.changes.length) {
       this.changes.splice(0, this.head);
