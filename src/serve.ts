@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { flushRateLimits } from './auth/rate-limit.ts';
 import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
-import { pruneHistoryPeriodically } from './domain/history/retention.ts';
+import { historyDays, pruneHistoryPeriodically } from './domain/history/retention.ts';
 import { drainOnSignals } from './drain.ts';
 import { changeFeed } from './live/change-feed.ts';
 import { log } from './log.ts';
@@ -12,7 +12,8 @@ import { listenAddress } from './startup/listen-address.ts';
 /** Applies pending migrations, then serves GraphQL over HTTP until a stop signal. */
 export async function serve(): Promise<void> {
   const { port, host } = listenAddress();
-  log('starting', { provider: dbConfig.provider });
+  const keepDays = historyDays(); // a bad ATTRQL_HISTORY_DAYS stops the start, not a later prune
+  log('starting', { provider: dbConfig.provider, historyDays: keepDays === 0 ? 'forever' : keepDays });
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
   if (applied.length === 0) log('database schema is up to date');
 

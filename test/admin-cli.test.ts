@@ -18,10 +18,13 @@ async function admin(args: string[]) {
 }
 
 describe('admin CLI', () => {
-  it('create-org prints {orgId, apiKey} on one line, and the key works', async () => {
+  it('create-org prints {orgId, keyId, apiKey} on one line, and the key works', async () => {
     const created = await admin(['create-org', '--name', 'acme']);
-    expect(Object.keys(created).sort()).toEqual(['apiKey', 'orgId']);
+    expect(Object.keys(created).sort()).toEqual(['apiKey', 'keyId', 'orgId']);
     expect(created.orgId).toMatch(uuid);
+    // keyId is the stored key's id: what the change history names as the author of its writes.
+    const [stored] = await db.apiKey.findMany({ where: { orgId: created.orgId } });
+    expect(created.keyId).toBe(stored?.id);
     expect(created.apiKey).toMatch(/^aq_[\w-]{43}$/);
     expectData(await gql(ping, {}, { auth: created.apiKey }));
     expect((await db.organization.findUniqueOrThrow({ where: { id: created.orgId } })).name).toBe('acme');
@@ -40,6 +43,8 @@ describe('admin CLI', () => {
     const second = await admin(['create-api-key', '--org', created.orgId]);
     expect(second.orgId).toBe(created.orgId);
     expect(second.apiKey).not.toBe(created.apiKey);
+    expect(second.keyId).toMatch(uuid);
+    expect(second.keyId).not.toBe(created.keyId);
     expectData(await gql(ping, {}, { auth: second.apiKey }));
 
     expect(await admin(['revoke-api-key', '--key', second.apiKey])).toEqual({ revoked: true });
