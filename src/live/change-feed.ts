@@ -25,6 +25,8 @@ export class ChangeFeed {
   private stopWatching: (() => Promise<void>) | null = null;
   private reading = false;
   private readAgain = false;
+  /** Changes were left waiting for an older transaction: look past other databases' transactions next time. */
+  private waited = false;
 
   /** Starts handing changes committed from now on to `queue`. */
   async add(queue: SubscriberQueue): Promise<void> {
@@ -120,13 +122,14 @@ export class ChangeFeed {
         this.readAgain = false;
         let changes: PersonChange[];
         do {
-          changes = await readAllChanges(this.position as ChangePosition, batchSize);
+          changes = await readAllChanges(this.position as ChangePosition, batchSize, this.waited);
           for (const change of changes) {
             for (const queue of this.subscribers) queue.push(change);
             this.position = change.position;
           }
         } while (changes.length === batchSize);
-        if (await changesWaiting(this.position as ChangePosition)) setTimeout(this.wake, settlePollMs).unref();
+        this.waited = await changesWaiting(this.position as ChangePosition);
+        if (this.waited) setTimeout(this.wake, settlePollMs).unref();
       } while (this.readAgain);
     } catch (error) {
       log('change feed could not read the log; retrying', { error: (error as Error).message });

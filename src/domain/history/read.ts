@@ -37,11 +37,26 @@ export function changeFromRow(row: Row): PersonChange {
 const positionParams = (position: ChangePosition | null | undefined): SqlParam[] =>
   position ? [position.txid, position.id] : [null, null];
 
+// The oldest running transaction may belong to another database of the same PostgreSQL server (any long
+// transaction there holds xmin back), and can never write here. This bound skips the transactions positively
+// owned by a session of another database (pg_locks: each holds an exclusive lock on its own id); any other
+// running one, or one that ended since the snapshot, still bounds. Costlier (it reads the lock table), so the live feed
+// uses it only when changes are left waiting; page reads (the query, a subscription's replay) always do, so they
+// never lag behind what the feed already delivered.
+const ourDatabaseBound = `COALESCE(
+  (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) x WHERE NOT EXISTS (
+    SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'
+      AND l.transactionid::text = (x::text::bigint % 4294967296)::text
+      AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+  pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`;
+
 // $1 org, $2 person or null, $3/$4 position or nulls, $5… the filter, $11 limit.
 const orgFeed = perDialect(
   (d) => `SELECT ${columns} FROM "PersonChange" c
     WHERE c."orgId" = $1 AND (CAST($2 AS TEXT) IS NULL OR c."personId" = $2)
-      AND (CAST($3 AS BIGINT) IS NULL OR ${after('$3', '$4')}) AND ${settled(d)} AND ${filterClause(d, 5)}
+      AND (CAST($3 AS BIGINT) IS NULL OR ${after('$3', '$4')})
+      AND ${d === 'sqlite' ? 'true' : `c."txid" < ${ourDatabaseBound}`} AND ${filterClause(d, 5)}
     ORDER BY c."txid", c."id" LIMIT $11`,
 );
 
@@ -98,9 +113,21 @@ const allFeed = perDialect(
     ORDER BY c."txid", c."id" LIMIT $3`,
 );
 
-/** Every organization's changes after `position`, oldest first: what one instance's live feed reads. */
-export async function readAllChanges(position: ChangePosition, limit: number): Promise<PersonChange[]> {
-  const rows = await sql.all(allFeed, [position.txid, position.id, limit]);
+const allFeedPastOtherDatabases = `SELECT ${columns} FROM "PersonChange" c
+  WHERE ${after('$1', '$2')} AND c."txid" < ${ourDatabaseBound}
+  ORDER BY c."txid", c."id" LIMIT $3`;
+
+/**
+ * Every organization's changes after `position`, oldest first: what one instance's live feed reads.
+ * `pastOtherDatabases`: do not wait for transactions of other databases (PostgreSQL; see above).
+ */
+export async function readAllChanges(
+  position: ChangePosition,
+  limit: number,
+  pastOtherDatabases = false,
+): Promise<PersonChange[]> {
+  const statement = pastOtherDatabases && sql.dialect === 'postgresql' ? allFeedPastOtherDatabases : allFeed;
+  const rows = await sql.all(statement, [position.txid, position.id, limit]);
   return rows.map(changeFromRow);
 }
 
