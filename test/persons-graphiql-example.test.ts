@@ -26,6 +26,10 @@ describe('the GraphiQL example', () => {
     expect(merged.updatePersonAttributes.attributes).toEqual({ theme: 'dark', tos_accepted: true });
     const ada = await run('Ada', org.apiKey);
     expect(ada.person.attributes.end_user_read_only).toEqual({ plan: 'pro' });
+    const history = (await run('AdaHistory', org.apiKey)).person.history.nodes;
+    expect(history.map((change: Data) => change.kind)).toEqual(['UPDATED', 'CREATED']);
+    expect(history[0].entries.map((entry: Data) => entry.name)).toEqual(['theme', 'tos_accepted']);
+    expect(history[0].actor.kind).toBe('API_KEY');
     const token = (await run('MintAdaToken', org.apiKey)).mintPersonToken.token as string;
     const me = await run('Me', token);
     expect(me.me.bucket).toEqual({ theme: 'dark', tos_accepted: true });

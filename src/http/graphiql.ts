@@ -40,6 +40,18 @@ query Ada {
   person(id: "ada") { id active personType region groups roles eTag updatedAt attributes }
 }
 
+# Who changed what, when, from what: Ada's history, newest first.
+query AdaHistory {
+  person(id: "ada") {
+    history(first: 5) { nodes { kind at actor { kind id } entries { area bucket name before after } } }
+  }
+}
+
+# Live changes: start this, run MergeAdaAttributes again with other values, and watch the change arrive.
+subscription FollowChanges {
+  personChanges { cursor personId kind entries { area bucket name before after } }
+}
+
 mutation MintAdaToken {
   mintPersonToken(input: { personId: "ada", scopes: ["user:attributes:read", "user:attributes:write"], expiresInSeconds: 3600 }) {
     token
