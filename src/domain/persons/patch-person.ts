@@ -4,7 +4,7 @@ import type { ChangeEntry, Writer } from '../history/change.ts';
 import { changedField } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
 import { touchPerson } from './etag.ts';
-import { qualifiedRoleName, resolveRoleIds } from './roles.ts';
+import { qualifiedRoleName, resolveRoles } from './roles.ts';
 
 export interface PersonPatch {
   active?: boolean | null;
@@ -32,7 +32,7 @@ async function rolesOf(tx: SqlRunner, orgId: string, personId: string): Promise<
 export async function patchPerson(by: Writer, personId: string, patch: PersonPatch): Promise<Person> {
   const { orgId } = by;
   // Roles are checked before the transaction: a bad name fails without touching the person.
-  const roleIds = patch.roles ? await resolveRoleIds(orgId, patch.roles, ['input', 'roles']) : null;
+  const roles = patch.roles ? await resolveRoles(orgId, patch.roles, ['input', 'roles']) : null;
   return sql.transaction(async (tx) => {
     const at = new Date();
     let person = await touchPerson(tx, orgId, personId, patch.ifMatch);
@@ -42,11 +42,12 @@ export async function patchPerson(by: Writer, personId: string, patch: PersonPat
       entries.push(...changedField('active', person.active, patch.active));
       person = { ...person, active: patch.active };
     }
-    if (roleIds) {
+    if (roles) {
       const before = await rolesOf(tx, orgId, personId);
       await tx.run(clearRoles, [orgId, personId]);
-      if (roleIds.length) await tx.run(insertRoles, [orgId, personId, roleIds]);
-      entries.push(...changedField('roles', before, await rolesOf(tx, orgId, personId)));
+      if (roles.length) await tx.run(insertRoles, [orgId, personId, roles.map((role) => role.id)]);
+      const after = roles.map((role) => qualifiedRoleName(orgId, role.name)).sort();
+      entries.push(...changedField('roles', before, after));
     }
     await recordChange(tx, by, { personId, kind: 'UPDATED', eTag: person.eTag, entries, at });
     return person;
