@@ -22,6 +22,10 @@ export interface BenchOptions {
   reseed: boolean;
   /** Write the table into the README's Performance section. */
   readme: boolean;
+  /** Scenario 8: how long to wait after the load for deliveries still on their way (then they count as lost). */
+  drainSeconds: number;
+  /** An earlier run's results (bench/results/*.json) whose scenario 1 the report compares with. */
+  before: string | null;
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -39,6 +43,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       'paced-seconds': { type: 'string' },
       'scale-sizes': { type: 'string' },
+      drain: { type: 'string' },
+      before: { type: 'string' },
       reseed: { type: 'boolean', default: false },
       readme: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -59,6 +65,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         '  --scale-sizes a,b       persons for the scale phase (default 10000,1000000)',
         '  --reseed                seed the scale databases again instead of reusing bench/.data',
         '  --readme                write the table into README.md (section "Performance")',
+        '  --drain S               scenario 8: wait up to S s after the load for deliveries (default 10, --quick 5)',
+        "  --before FILE           compare scenario 1 with an earlier run's results (e.g. from the commit before",
+        '                          issue 11, see bench/README.md)',
         '',
       ].join('\n'),
     );
@@ -75,19 +84,21 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     databases: db ? [db] : ['sqlite', 'postgresql'],
     scenarios,
     postgresScenarios: quick
-      ? scenarios.filter((id) => ['merge', 'person', 'persons', 'my-attributes'].includes(id))
+      ? scenarios.filter((id) => ['merge', 'merge-live', 'person', 'persons', 'my-attributes'].includes(id))
       : scenarios,
     persons: number(values.persons, quick ? 200 : 1000),
     connections: number(values.connections, 16),
     rounds: number(values.rounds, quick ? 1 : 3),
     durationSeconds: number(values.duration, quick ? 2 : 10),
     warmupSeconds: number(values.warmup, quick ? 1 : 3),
-    pacedScenarios: (['merge', 'person'] as ScenarioId[]).filter(
-      (id) => scenarios.includes(id) && (!quick || id === 'merge'),
+    pacedScenarios: (['merge', 'merge-live', 'person'] as ScenarioId[]).filter(
+      (id) => scenarios.includes(id) && (!quick || id !== 'person'),
     ),
     pacedSeconds: number(values['paced-seconds'], quick ? 2 : 10),
     scaleSizes: quick || values['skip-scale'] ? [] : (values['scale-sizes'] ?? '10000,1000000').split(',').map(Number),
     reseed: values.reseed,
     readme: values.readme,
+    drainSeconds: number(values.drain, quick ? 5 : 10),
+    before: values.before ?? null,
   };
 }

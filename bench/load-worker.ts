@@ -1,10 +1,21 @@
 // The load generator as its own process, so the harness can pin it to a core of its own (taskset -c 1):
 // `node --import tsx bench/load-worker.ts <job.json>` runs one job and prints its result as JSON on stdout.
 import { readFileSync } from 'node:fs';
-import { closeAgent, post } from './http.ts';
+import { closeAgent, graphql, post } from './http.ts';
+import { DeliveryTracker, LiveSubscribers, liveSubscribers } from './live.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { type PacedResult, runPaced } from './paced.ts';
-import { failureCode, type LoadData, type ScenarioId, scenarios, sharedState, type Target } from './scenarios.ts';
+import {
+  type ConnectionContext,
+  failureCode,
+  type LoadData,
+  mergeQuery,
+  type ScenarioId,
+  type SharedState,
+  scenarios,
+  sharedState,
+  type Target,
+} from './scenarios.ts';
 
 export interface LoadJob {
   kind: 'closed' | 'paced';
@@ -20,22 +31,52 @@ export interface LoadJob {
   rate?: number;
   /** Closed-loop load before the measured part, not counted (saves starting a worker for the warm-up). */
   warmupSeconds?: number;
+  /** Scenario 8: how long to wait after the load for deliveries still on their way. */
+  drainSeconds?: number;
 }
 
 export type JobResult = { kind: 'closed'; result: LoadResult } | { kind: 'paced'; result: PacedResult };
 
+/**
+ * Scenario 8: the job runs with `liveSubscribers` subscriptions open on the (one) attrql, registered before the
+ * load starts; their deliveries are added to the job's result.
+ */
 async function runJob(job: LoadJob): Promise<JobResult> {
-  const scenario = scenarios[job.scenario];
   const shared = sharedState(job.data);
+  if (job.scenario !== 'merge-live') return runLoadJob(job, shared);
+  const url = job.urls[0] as string;
+  const tracker = new DeliveryTracker(liveSubscribers);
+  shared.live = tracker;
+  const subscribers = new LiveSubscribers(url, job.data.apiKey, tracker);
+  await subscribers.establish(async (value) => {
+    // A probe: scenario 1's merge on the first person, with a value no measured merge has.
+    await graphql(url, mergeQuery, { personId: 'p0000000', attributes: { bench_0: value } }, job.data.apiKey);
+  });
+  try {
+    const outcome = await runLoadJob(job, shared);
+    await subscribers.drain(job.drainSeconds ?? 5);
+    outcome.result.delivery = subscribers.stats();
+    return outcome;
+  } finally {
+    subscribers.close();
+  }
+}
+
+async function runLoadJob(job: LoadJob, shared: SharedState): Promise<JobResult> {
+  const scenario = scenarios[job.scenario];
   if (job.kind === 'paced') {
     const url = job.urls[0] as string;
+    if (shared.live) shared.live.measuring = true;
     const result = await runPaced({
       rate: job.rate ?? 1,
       durationSeconds: job.durationSeconds,
       send: async () => {
-        const built = scenario.build(job.target, job.data, {}, shared);
-        const reply = await post(url, built.path, built.body, built.authorization);
-        return failureCode(reply.status, reply.body) === null;
+        const context: ConnectionContext = {};
+        const built = scenario.build(job.target, job.data, context, shared);
+        const reply = await post(url, built.path, built.body, built.authorization).catch(() => null);
+        const ok = reply !== null && failureCode(reply.status, reply.body) === null;
+        if (context.seq !== undefined) shared.live?.responded(context.seq, ok);
+        return ok;
       },
     });
     return { kind: 'paced', result };
@@ -57,6 +98,7 @@ async function runJob(job: LoadJob): Promise<JobResult> {
       ),
     );
   if (job.warmupSeconds) await load(job.warmupSeconds);
+  if (shared.live) shared.live.measuring = true;
   return { kind: 'closed', result: combine(await load(job.durationSeconds)) };
 }
 

@@ -2,6 +2,7 @@
 // previous one answered; how many requests per second a server sustains, with p50/p99 latency.
 import autocannon from 'autocannon';
 import { graphql } from './http.ts';
+import type { DeliveryStats } from './live.ts';
 import {
   type ConnectionContext,
   failureCode,
@@ -21,6 +22,8 @@ export interface LoadResult {
   errors: Record<string, number>;
   errorSample: string | null;
   durationSeconds: number;
+  /** Scenario 8: deliveries to the live subscribers (warm-up merges included in lost/duplicated, not latency). */
+  delivery?: DeliveryStats;
 }
 
 export interface LoadOptions {
@@ -74,6 +77,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         onResponse: (status, body, context) => {
           const code = failureCode(status, body);
           if (code) countError(code, body);
+          const seq = (context as ConnectionContext).seq;
+          if (seq !== undefined) shared.live?.responded(seq, code === null);
           const pending = (context as ConnectionContext).pending;
           if (!scenario.responseETag || pending === undefined) return;
           const eTag = code ? null : scenario.responseETag(target, body);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './args.ts';
 import { metadataETags } from './databases.ts';
+import type { DeliveryStats } from './live.ts';
 import type { LoadResult } from './load.ts';
 import type { JobResult, LoadJob } from './load-worker.ts';
 import type { PacedResult } from './paced.ts';
@@ -30,7 +31,7 @@ async function job(
   target: Target,
   servers: Server[],
   attrqlUrl: string,
-  extra: Pick<LoadJob, 'kind' | 'durationSeconds' | 'rate' | 'warmupSeconds'>,
+  extra: Pick<LoadJob, 'kind' | 'durationSeconds' | 'rate' | 'warmupSeconds' | 'drainSeconds'>,
 ): Promise<JobResult> {
   // Scenario 4 starts every job from the eTags stored now, once the writes of the previous job (still running on
   // the server when its load generator stopped) are done.
@@ -54,6 +55,7 @@ async function job(
         attrqlUrl,
         data,
         connections: ctx.options.connections,
+        drainSeconds: ctx.options.drainSeconds,
         ...extra,
         warmupSeconds,
       },
@@ -72,8 +74,17 @@ function median(rounds: LoadResult[]): LoadResult {
   return [...rounds].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)] as LoadResult;
 }
 
+/** Scenario 8's deliveries, for the progress log. */
+export const deliverySummary = (d: DeliveryStats | undefined) =>
+  d
+    ? `; delivery to ${d.subscribers} subscribers p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms` +
+      ` (${d.deliveries}/${d.measuredMerges * d.subscribers}), lost ${d.lost}, duplicated ${d.duplicated}` +
+      `${d.unexpected ? `, unexpected ${d.unexpected}` : ''}${d.ended ? `, ${d.ended} ended (${d.endedSample})` : ''}` +
+      `, drained in ${d.drainSeconds.toFixed(1)} s, load generator ${d.generatorCpuPercent.toFixed(0)}% CPU`
+    : '';
+
 const summary = (r: LoadResult) =>
-  `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`;
+  `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}${deliverySummary(r.delivery)}`;
 
 /** Closed-loop rounds of one scenario; `baseline` null for scenarios compared with attrql itself (6, 7). */
 export async function measureScenario(
@@ -125,13 +136,13 @@ export async function measureScenario(
   return { id, title: scenario.title, attrql: measured('attrql') as Measured, baseline: measured('baseline') };
 }
 
-/** Tail latency at `rate` requests per second, evenly paced, against attrql and then the baseline. */
+/** Tail latency at `rate` requests per second, evenly paced, against attrql and then the baseline (if any). */
 export async function measurePaced(
   ctx: Context,
   id: ScenarioId,
   rate: number,
   attrql: Server,
-  baseline: Server,
+  baseline: Server | null,
 ): Promise<PacedComparison> {
   const run = async (target: Target, server: Server) => {
     ctx.log(`${scenarios[id].title}: ${target} paced at ${Math.round(rate)} req/s for ${ctx.options.pacedSeconds} s`);
@@ -144,17 +155,19 @@ export async function measurePaced(
     const rss = stopSampling();
     if (result.kind !== 'paced') throw new Error('expected a paced result');
     const r = result.result;
-    ctx.log(`  p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`);
+    ctx.log(
+      `  p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}${deliverySummary(r.delivery)}`,
+    );
     return { result: r, rss };
   };
   const a = await run('attrql', attrql);
-  const b = await run('baseline', baseline);
+  const b = baseline && scenarios[id].hasBaseline ? await run('baseline', baseline) : null;
   return {
     id,
     title: scenarios[id].title,
     rate,
     attrql: a.result as PacedResult,
-    baseline: b.result,
+    baseline: b?.result ?? null,
     attrqlRssMiB: a.rss,
   };
 }

@@ -1,6 +1,7 @@
 // A load generator that sends at a fixed, evenly paced rate: request k is due at start + k/rate. Latency is
 // measured from when a request was due, not from when it left, so a server (or generator) falling behind
 // shows up in the tail instead of silently lowering the rate (no coordinated omission).
+import type { DeliveryStats } from './live.ts';
 
 /** When request `k` is due, in ms after the start. */
 export function dueAt(k: number, rate: number): number {
@@ -30,6 +31,8 @@ export interface PacedResult {
   p50: number;
   p99: number;
   max: number;
+  /** Scenario 8: deliveries to the live subscribers. */
+  delivery?: DeliveryStats;
 }
 
 export interface PacedOptions {

@@ -34,8 +34,23 @@ export interface PacedComparison {
   /** Requests per second: half of attrql's median maximum for the scenario. */
   rate: number;
   attrql: PacedResult;
-  baseline: PacedResult;
+  /** Null for scenarios without a baseline twin (8). */
+  baseline: PacedResult | null;
   attrqlRssMiB: number;
+}
+
+/** Scenario 1 from an earlier run (`--before`, e.g. on the commit before issue 11's change log), to compare with. */
+export interface BeforeRun {
+  file: string;
+  commit: string;
+  startedAt: string;
+  quick: boolean;
+  persons: number;
+  connections: number;
+  /** Scenario 1's median req/s by database. */
+  merge: Partial<Record<'sqlite' | 'postgresql', number>>;
+  /** SQL statements per request by database (the change log may add at most one per write). */
+  statements: Partial<Record<'sqlite' | 'postgresql', Record<string, number>>>;
 }
 
 export interface DatabaseResults {
@@ -68,4 +83,6 @@ export interface RunResults {
   scale: ScaleSize[];
   /** Servers that died during the run (e.g. killed from outside): restarted, and the job they were in repeated. */
   unexpectedExits: { name: string; at: string; status: string }[];
+  /** Scenario 1 of the run given with --before. */
+  before?: BeforeRun;
 }

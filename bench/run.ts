@@ -1,7 +1,8 @@
 // npm run bench -- [--quick] [--skip-scale] [--readme] … (see args.ts): issue 8's benchmark. For each database:
 // seed, count SQL statements per request, then closed-loop rounds of every scenario against attrql and the
-// baseline, paced tail latency at half of attrql's maximum, the rate-limited merge (6) and two processes on one
-// SQLite file (7); then scenarios 2 and 3 at two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
+// baseline (and scenario 8, merges with 100 live subscribers, right after scenario 1), paced tail latency at half of
+// attrql's maximum, the rate-limited merge (6) and two processes on one SQLite file (7); then scenarios 2 and 3 at
+// two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { type Context, jobDir, measurePaced, measureScenario } from './measure.t
 import { repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
-import type { DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
+import type { BeforeRun, DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
 import type { LoadData, ScenarioId } from './scenarios.ts';
 import { type SeedResult, seed } from './seed/seed.ts';
 import type { StatementCounts, StatementsJob } from './statements.ts';
@@ -26,7 +27,16 @@ const log = (line: string) =>
 
 /** High enough that no request is refused: what scenario 6 measures is the limiter's cost per request. */
 const rateLimitForScenario6 = '1000000000';
-const mainScenarios: ScenarioId[] = ['merge', 'person', 'person-light', 'persons', 'uuid-metadata', 'my-attributes'];
+/** Run on one attrql process, in this order: scenario 8 right after 1, so that their comparison sees the same drift. */
+const mainScenarios: ScenarioId[] = [
+  'merge',
+  'merge-live',
+  'person',
+  'person-light',
+  'persons',
+  'uuid-metadata',
+  'my-attributes',
+];
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -125,7 +135,10 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   }
 
   ctx.log('counting SQL statements per request');
-  const statementScenarios = main.filter((id) => id !== 'my-attributes' || data.tokens.length > 0);
+  // Scenario 8 sends scenario 1's request; in-process there are no subscribers to count for.
+  const statementScenarios = main.filter(
+    (id) => id !== 'merge-live' && (id !== 'my-attributes' || data.tokens.length > 0),
+  );
   const statements = countStatements(database.url, {
     data: { ...data, metadataETags: {} },
     scenarios: statementScenarios,
@@ -210,7 +223,31 @@ async function runScale(): Promise<ScaleSize[]> {
   return sizes;
 }
 
+/** Scenario 1 of an earlier run's results (--before), e.g. measured on the commit before issue 11. */
+function readBefore(file: string): BeforeRun {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
+  const merge: BeforeRun['merge'] = {};
+  const statements: BeforeRun['statements'] = {};
+  for (const db of earlier.databases) {
+    const scenario = db.scenarios.find((s) => s.id === 'merge');
+    if (scenario) merge[db.provider] = scenario.attrql.median.rps;
+    statements[db.provider] = db.statements;
+  }
+  if (Object.keys(merge).length === 0) throw new Error(`${file} has no scenario 1 (merge) results`);
+  return {
+    file,
+    commit: earlier.machine.commit,
+    startedAt: earlier.startedAt,
+    quick: earlier.options.quick,
+    persons: earlier.databases[0]?.persons ?? 0,
+    connections: earlier.options.connections,
+    merge,
+    statements,
+  };
+}
+
 async function main(opts: BenchOptions): Promise<void> {
+  if (opts.before) readBefore(opts.before); // fail now, not after the run
   cleanups.unshift(async () => rmSync(jobDir, { recursive: true, force: true }));
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
@@ -218,6 +255,7 @@ async function main(opts: BenchOptions): Promise<void> {
   const databases: DatabaseResults[] = [];
   for (const provider of opts.databases) databases.push(await runDatabase(provider));
   const scale = opts.scaleSizes.length > 0 ? await runScale() : [];
+  const before = opts.before ? readBefore(opts.before) : undefined;
   const results: RunResults = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -227,6 +265,7 @@ async function main(opts: BenchOptions): Promise<void> {
     databases,
     scale,
     unexpectedExits,
+    ...(before ? { before } : {}),
   };
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

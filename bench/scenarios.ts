@@ -1,6 +1,7 @@
 // The benchmark's scenarios: for each, the request attrql gets (GraphQL over HTTP) and the one the baseline
 // gets (its own route, same inputs), built per request by the load generators.
 import { benchBucket, mergeKeys, personId } from './fixture.ts';
+import type { DeliveryTracker } from './live.ts';
 
 export type Target = 'attrql' | 'baseline';
 
@@ -13,6 +14,7 @@ export const scenarioIds = [
   'my-attributes',
   'merge-rate-limited',
   'merge-two-processes',
+  'merge-live',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
@@ -30,6 +32,8 @@ export interface LoadData {
 export interface ConnectionContext {
   /** The person the connection's request in flight writes (scenario 4). */
   pending?: string;
+  /** The merge in flight, by its sequence number in `SharedState.live` (scenario 8). */
+  seq?: number;
 }
 
 export interface BuiltRequest {
@@ -54,6 +58,8 @@ export interface SharedState {
   /** Persons no request is writing right now (scenario 4), oldest first. */
   free: string[];
   counter: number;
+  /** Scenario 8: the merges sent and their deliveries to the live subscribers. */
+  live?: DeliveryTracker;
 }
 
 export function sharedState(data: LoadData): SharedState {
@@ -65,7 +71,7 @@ export const graphqlPath = '/graphql';
 const randomPerson = (data: LoadData) => personId(Math.floor(Math.random() * data.persons));
 const gql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
 
-const mergeQuery = `mutation Merge($personId: ID!, $attributes: JSONObject!) { updatePersonAttributes(input: { personId: $personId, bucket: "${benchBucket}", attributes: $attributes }) { person { id eTag } attributes } }`;
+export const mergeQuery = `mutation Merge($personId: ID!, $attributes: JSONObject!) { updatePersonAttributes(input: { personId: $personId, bucket: "${benchBucket}", attributes: $attributes }) { person { id eTag } attributes } }`;
 export const personQuery =
   'query Person($id: ID!) { person(id: $id) { id eTag attributes attributeValues { name value source } } }';
 export const personLightQuery = 'query PersonLight($id: ID!) { person(id: $id) { id eTag attributes } }';
@@ -86,6 +92,33 @@ function mergeRequest(target: Target, data: LoadData): BuiltRequest {
         body: JSON.stringify({ personId: id, bucket: benchBucket, attributes }),
         authorization: data.apiKey,
       };
+}
+
+/**
+ * Scenario 8: scenario 1's merge (3 of the 20 keys, a random person), one of the three values unique to the
+ * request (`<tag>-<seq>`), so each subscriber's event can be matched to the request and its send time.
+ */
+function liveMergeRequest(
+  _target: Target,
+  data: LoadData,
+  context: ConnectionContext,
+  shared: SharedState,
+): BuiltRequest {
+  const attributes = mergeKeys();
+  const key = Object.keys(attributes)[0] as string;
+  if (shared.live) {
+    const { seq, value } = shared.live.next();
+    context.seq = seq;
+    attributes[key] = value;
+  } else {
+    shared.counter += 1;
+    attributes[key] = `live-${process.pid}-${shared.counter}`;
+  }
+  return {
+    path: graphqlPath,
+    body: gql(mergeQuery, { personId: randomPerson(data), attributes }),
+    authorization: data.apiKey,
+  };
 }
 
 const read =
@@ -184,6 +217,12 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     title: '7 merge, 2 processes, 1 SQLite file',
     hasBaseline: false,
     build: mergeRequest,
+  },
+  'merge-live': {
+    id: 'merge-live',
+    title: '8 merge, 100 live subscribers',
+    hasBaseline: false,
+    build: liveMergeRequest,
   },
 };
 
