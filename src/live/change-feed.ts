@@ -11,6 +11,11 @@ const sqlitePollMs = 100;
 /** PostgreSQL: how soon to look again when committed changes wait for an older transaction to end. */
 const settlePollMs = 50;
 const retryMs = 1000;
+/**
+ * PostgreSQL: a writer that crashed between its commit and its NOTIFY sends no wake-up; reading this often anyway
+ * bounds how late such a change can be (an indexed read that finds nothing, otherwise).
+ */
+const safetyPollMs = 1000;
 
 /**
  * One instance's reader of the change log, shared by all its subscribers: it reads every organization's new
@@ -67,8 +72,11 @@ export class ChangeFeed {
     const stopLocal = onChangeRecorded(this.wake);
     if (sql.listen) {
       const stopListening = await this.listen();
+      const poll = setInterval(this.wake, safetyPollMs);
+      poll.unref();
       this.stopWatching = async () => {
         stopLocal();
+        clearInterval(poll);
         await stopListening();
       };
       return;

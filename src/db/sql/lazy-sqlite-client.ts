@@ -36,6 +36,10 @@ export class LazySqliteClient implements SqlClient {
     return (await this.client()).transaction(fn);
   }
 
+  afterCommit(callback: () => void): void {
+    callback();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

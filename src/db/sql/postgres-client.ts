@@ -44,9 +44,11 @@ export class PostgresClient implements SqlClient {
     return { name, text, values: params.map(bindable), types } as pg.QueryConfig;
   }
 
-  private runnerOn(client: pg.Pool | pg.PoolClient): SqlRunner {
+  /** `committed`: where a transaction's afterCommit callbacks wait (none: outside a transaction, run at once). */
+  private runnerOn(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): SqlRunner {
     return {
       dialect: 'postgresql',
+      afterCommit: (callback) => (committed ? void committed.push(callback) : callback()),
       all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
         (await client.query(this.config(statement, params))).rows as T[],
       run: async (statement, params = []) => (await client.query(this.config(statement, params))).rowCount ?? 0,
@@ -61,6 +63,10 @@ export class PostgresClient implements SqlClient {
     return this.runnerOn(this.pool).run(statement, params);
   }
 
+  afterCommit(callback: () => void): void {
+    callback();
+  }
+
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.pool.connect();
@@ -68,8 +74,10 @@ export class PostgresClient implements SqlClient {
       try {
         statementCounter.record('BEGIN');
         await client.query('BEGIN');
-        const result = await fn(this.runnerOn(client));
+        const committed: (() => void)[] = [];
+        const result = await fn(this.runnerOn(client, committed));
         await client.query('COMMIT');
+        for (const callback of committed) callback();
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {

@@ -22,6 +22,11 @@ export interface SqlRunner {
   all<T extends Row = Row>(statement: Statement, params?: readonly SqlParam[]): Promise<T[]>;
   /** Runs a statement that returns no rows; resolves with the number of rows it changed. */
   run(statement: Statement, params?: readonly SqlParam[]): Promise<number>;
+  /**
+   * Calls `callback` once the transaction of this runner has committed (at once outside a transaction); never
+   * when it rolls back. For what must not happen before others can read the write (waking change readers).
+   */
+  afterCommit(callback: () => void): void;
 }
 
 export interface SqlClient extends SqlRunner {

@@ -30,6 +30,8 @@ export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
   private readonly cache = new Map<string, Compiled>();
   private readonly runner: SqlRunner;
+  /** The open transaction's afterCommit callbacks (one transaction at a time: the lock). */
+  private committed: (() => void)[] = [];
 
   constructor(
     private readonly database: Database,
@@ -40,6 +42,7 @@ export class SqliteClient implements SqlClient {
       all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
         this.allNow<T>(statement, params),
       run: async (statement, params = []) => this.runNow(statement, params),
+      afterCommit: (callback) => void this.committed.push(callback),
     };
   }
 
@@ -86,9 +89,11 @@ export class SqliteClient implements SqlClient {
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     // The write lock is taken first (waiting asynchronously while another process has it), then everything runs.
     const release = await beginWhileBusy(this.lock, () => this.runNow('BEGIN IMMEDIATE', []));
+    this.committed = [];
     try {
       const result = await fn(this.runner);
       this.runNow('COMMIT', []);
+      for (const callback of this.committed) callback();
       return result;
     } catch (error) {
       if (this.database.inTransaction) this.runNow('ROLLBACK', []);
@@ -96,6 +101,10 @@ export class SqliteClient implements SqlClient {
     } finally {
       release();
     }
+  }
+
+  afterCommit(callback: () => void): void {
+    callback();
   }
 
   async close(): Promise<void> {

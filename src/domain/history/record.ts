@@ -1,4 +1,6 @@
+import { sql } from '../../db/client.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
+import { log } from '../../log.ts';
 import type { ChangeEntry, PersonChangeKind, Writer } from './change.ts';
 
 /** The PostgreSQL channel a committed change wakes the listeners of every instance on (payload: the org id). */
@@ -7,12 +9,9 @@ export const changeChannel = 'attrql_person_changes';
 const insertChange = {
   sqlite: `INSERT INTO "PersonChange" ("orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-  // The transaction's id orders the change (see read.ts), and NOTIFY is delivered at commit, so a listener wakes
-  // only once the change can be read: both in the insert's own statement.
-  postgresql: `WITH logged AS (
-      INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
-      VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING 1)
-    SELECT pg_notify('${changeChannel}', $1) FROM logged`,
+  // The transaction's id orders the change (see read.ts).
+  postgresql: `INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
+    VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, $5, $6, $7, $8)`,
 };
 
 export interface NewChange {
@@ -27,10 +26,36 @@ export interface NewChange {
 type Listener = () => void;
 const listeners = new Set<Listener>();
 
-/** Called (soon after) whenever this process records a change: the live feed reads the log then. */
+/** Called whenever a change this process recorded has committed: the live feed reads the log then. */
 export function onChangeRecorded(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+let notifying = false;
+let notifyAgain = false;
+
+/**
+ * After a change committed: wakes this process's feed, and on PostgreSQL every instance's, with one NOTIFY for
+ * however many changes committed meanwhile (at most one in flight). Sent after the commit, not inside the write:
+ * a NOTIFY in the write's transaction would serialize every write's commit on PostgreSQL's notification lock.
+ */
+export function changeCommitted(): void {
+  for (const listener of listeners) listener();
+  if (sql.dialect !== 'postgresql') return;
+  if (notifying) {
+    notifyAgain = true;
+    return;
+  }
+  notifying = true;
+  notifyAgain = false;
+  sql
+    .run(`SELECT pg_notify('${changeChannel}', '')`)
+    .catch((error: Error) => log('could not notify the other instances of a change', { error: error.message }))
+    .finally(() => {
+      notifying = false;
+      if (notifyAgain) changeCommitted();
+    });
 }
 
 /**
@@ -49,10 +74,5 @@ export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange)
     by.actor.id,
     JSON.stringify(change.entries),
   ]);
-  // On SQLite the transaction holds the connection's lock until it commits, so a read this wakes sees the change.
-  if (listeners.size) {
-    setImmediate(() => {
-      for (const listener of listeners) listener();
-    });
-  }
+  tx.afterCommit(changeCommitted);
 }

@@ -4,7 +4,7 @@ import { inList, perDialect, type SqlParam, type SqlRunner } from '../../db/sql/
 import { forbidden, notFound } from '../../errors.ts';
 import type { Writer } from '../history/change.ts';
 import { asStored, changedValues, type StoredValues } from '../history/diff.ts';
-import { changeChannel, recordChange } from '../history/record.ts';
+import { changeCommitted, recordChange } from '../history/record.ts';
 import type { JsonObject } from '../json.ts';
 import { requireBucket } from './buckets.ts';
 import { newPersonETag, whyNotTouched } from './etag.ts';
@@ -87,8 +87,7 @@ const mergeAndRecord = `WITH incoming AS (SELECT n, v FROM unnest($4::text[], $5
     INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
     SELECT pg_current_xact_id()::text::bigint, $1, $2, 'UPDATED', $6, $7, $8, $9, entries::text
     FROM changed WHERE entries IS NOT NULL RETURNING 1)
-  SELECT (SELECT json_object_agg("name", "value") FROM old)::text AS "old",
-    (SELECT count(pg_notify('${changeChannel}', $1)) FROM logged) AS "logged"`;
+  SELECT (SELECT json_object_agg("name", "value") FROM old)::text AS "old", (SELECT count(*) FROM logged) AS "logged"`;
 
 interface BucketChange {
   /** Writes the change, given the bucket as stored before it. */
@@ -139,6 +138,7 @@ async function writeBucket(
         actor.id,
       ]);
       before = new Map(Object.entries(JSON.parse((result?.old as string | null) ?? '{}') as Record<string, string>));
+      if (Number(result?.logged) > 0) tx.afterCommit(changeCommitted);
     } else {
       before = await readStored(tx, orgId, personId, bucket);
       await change.apply(tx, before);
