@@ -60,7 +60,16 @@ describe.skipIf(!executablePath)('GraphiQL in a browser, offline', () => {
     const operations = page.getByRole('menuitem');
     await expect
       .poll(() => operations.allTextContents())
-      .toEqual(['CreateAda', 'MergeAdaAttributes', 'Ada', 'MintAdaToken', 'Me', 'UpdateMyAttributes']);
+      .toEqual([
+        'CreateAda',
+        'MergeAdaAttributes',
+        'Ada',
+        'AdaHistory',
+        'FollowChanges',
+        'MintAdaToken',
+        'Me',
+        'UpdateMyAttributes',
+      ]);
     await operations.first().click();
 
     const result = page.locator('section[aria-label="Result Window"]');
