@@ -32,30 +32,24 @@ export function onChangeRecorded(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-let notifying = false;
-let notifyAgain = false;
+/** PostgreSQL: at most one NOTIFY per this many ms from one instance, however many changes commit meanwhile. */
+const notifyEveryMs = 10;
+let notifyTimer: NodeJS.Timeout | null = null;
 
 /**
- * After a change committed: wakes this process's feed, and on PostgreSQL every instance's, with one NOTIFY for
- * however many changes committed meanwhile (at most one in flight). Sent after the commit, not inside the write:
- * a NOTIFY in the write's transaction would serialize every write's commit on PostgreSQL's notification lock.
+ * After a change committed: wakes this process's feed at once, and on PostgreSQL every instance's with one NOTIFY
+ * per burst. Sent after the commit, not inside the write: a NOTIFY in the write's transaction would serialize every
+ * write's commit on PostgreSQL's notification lock, and one per write would add a round trip to each.
  */
 export function changeCommitted(): void {
   for (const listener of listeners) listener();
-  if (sql.dialect !== 'postgresql') return;
-  if (notifying) {
-    notifyAgain = true;
-    return;
-  }
-  notifying = true;
-  notifyAgain = false;
-  sql
-    .run(`SELECT pg_notify('${changeChannel}', '')`)
-    .catch((error: Error) => log('could not notify the other instances of a change', { error: error.message }))
-    .finally(() => {
-      notifying = false;
-      if (notifyAgain) changeCommitted();
-    });
+  if (sql.dialect !== 'postgresql' || notifyTimer) return;
+  notifyTimer = setTimeout(() => {
+    notifyTimer = null;
+    sql
+      .run(`SELECT pg_notify('${changeChannel}', '')`)
+      .catch((error: Error) => log('could not notify the other instances of a change', { error: error.message }));
+  }, notifyEveryMs);
 }
 
 /**
