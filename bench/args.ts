@@ -22,7 +22,7 @@ export interface BenchOptions {
   reseed: boolean;
   /** Write the table into the README's Performance section. */
   readme: boolean;
-  /** Scenario 8: how long to wait after the load for deliveries still on their way (then they count as lost). */
+  /** Scenarios 8 and 8b: how long to wait after the load for deliveries still on their way (then they count as lost). */
   drainSeconds: number;
   /** An earlier run's results (bench/results/*.json) whose scenario 1 the report compares with. */
   before: string | null;
@@ -65,7 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         '  --scale-sizes a,b       persons for the scale phase (default 10000,1000000)',
         '  --reseed                seed the scale databases again instead of reusing bench/.data',
         '  --readme                write the table into README.md (section "Performance")',
-        '  --drain S               scenario 8: wait up to S s after the load for deliveries (default 10, --quick 5)',
+        '  --drain S               scenarios 8, 8b: wait up to S s after the load for deliveries (default 10, --quick 5)',
         "  --before FILE           compare scenario 1 with an earlier run's results (e.g. from the commit before",
         '                          issue 11, see bench/README.md)',
         '',
@@ -84,14 +84,18 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     databases: db ? [db] : ['sqlite', 'postgresql'],
     scenarios,
     postgresScenarios: quick
-      ? scenarios.filter((id) => ['merge', 'merge-live', 'person', 'persons', 'my-attributes'].includes(id))
+      ? scenarios.filter((id) =>
+          ['merge', 'merge-live-ref', 'merge-live', 'merge-live-all', 'person', 'persons', 'my-attributes'].includes(
+            id,
+          ),
+        )
       : scenarios,
     persons: number(values.persons, quick ? 200 : 1000),
     connections: number(values.connections, 16),
     rounds: number(values.rounds, quick ? 1 : 3),
     durationSeconds: number(values.duration, quick ? 2 : 10),
     warmupSeconds: number(values.warmup, quick ? 1 : 3),
-    pacedScenarios: (['merge', 'merge-live', 'person'] as ScenarioId[]).filter(
+    pacedScenarios: (['merge', 'merge-live', 'merge-live-all', 'person'] as ScenarioId[]).filter(
       (id) => scenarios.includes(id) && (!quick || id !== 'person'),
     ),
     pacedSeconds: number(values['paced-seconds'], quick ? 2 : 10),

@@ -1,17 +1,24 @@
-// Scenario 8 (issue 11): live subscribers. The load generator's process opens `liveSubscribers` SSE subscriptions
-// to `personChanges` (POST /graphql, Accept: text/event-stream, the org API key), makes sure each one is
-// registered with attrql's change feed (probe merges until every subscriber saw one), then runs scenario 1's
-// merges, each writing one value unique to it (`<tag>-<seq>`). For every merge and every subscriber it records when
-// the change carrying that value arrived: delivery latency counts from when the merge request was sent. After the
-// load it waits (up to the drain time) for deliveries still on their way, then counts what never came (lost) and
-// what came twice (duplicated). Everything runs in the one process, so both ends read the same clock.
+// Scenarios 8 and 8b (issue 11): live subscribers. The load generator's process opens `liveSubscribers` SSE
+// subscriptions to `personChanges` (POST /graphql, Accept: text/event-stream, the org API key): in 8 each follows
+// one person (`personId: $p`), in 8b each follows the whole organization. It makes sure each one is registered with
+// attrql's change feed (probe merges until every subscriber saw one), then runs scenario 1's merges, each writing
+// one value unique to it (`<tag>-<seq>`): in 8 on the followed persons (each merge is for exactly one subscriber),
+// in 8b on any person (each merge is for all of them). For every merge and every subscriber it should reach, it
+// records when the change carrying that value arrived: delivery latency counts from when the merge request was sent.
+// After the load it waits (up to the drain time) for deliveries still on their way, then counts what never came
+// (lost), what came twice (duplicated) and what reached a subscriber following another person (misrouted).
+// Everything runs in the one process, so both ends read the same clock.
 import { randomBytes } from 'node:crypto';
 import { type ClientRequest, request } from 'node:http';
 import { quantile } from './paced.ts';
 
 /** The open subscriptions scenario 8 runs with (attrql allows 100 per credential). */
 export const liveSubscribers = 100;
+/** Scenario 8b: the whole organization's changes. */
 export const subscriptionQuery = 'subscription { personChanges { cursor personId entries { name after } } }';
+/** Scenario 8: one person's changes (`$p`). */
+export const personSubscriptionQuery =
+  'subscription($p: ID!) { personChanges(personId: $p) { cursor personId entries { name after } } }';
 
 export interface DeliveryStats {
   subscribers: number;
@@ -21,8 +28,13 @@ export interface DeliveryStats {
   measuredMerges: number;
   /** Merges still in flight when the closed-loop load stopped (no response): not expected, not counted as lost. */
   unanswered: number;
-  /** First deliveries of the measured merges that succeeded: the latencies' count (= measuredMerges × subscribers). */
+  /** First deliveries of the measured merges that succeeded: the latencies' count (= expectedDeliveries when none is lost). */
   deliveries: number;
+  /**
+   * Deliveries the measured merges that succeeded should make: measuredMerges × subscribers when every subscriber
+   * follows the whole organization (8b), measuredMerges when each follows one person (8). Absent in older results.
+   */
+  expectedDeliveries?: number;
   /** Delivery latency, ms: from when the merge request was sent to when a subscriber received its change. */
   p50: number;
   p99: number;
@@ -33,6 +45,8 @@ export interface DeliveryStats {
   duplicated: number;
   /** Deliveries of merges whose request failed. */
   unexpected: number;
+  /** Deliveries of a merge to a subscriber it was not for (one following another person); should be 0. */
+  misrouted?: number;
   /** Subscriptions that ended before the job did (an error event, or the stream closed), and the first reason. */
   ended: number;
   endedSample: string | null;
@@ -57,6 +71,10 @@ export class DeliveryTracker {
   private readonly sentAt: number[] = [];
   private readonly measured: boolean[] = [];
   private readonly outcome: Outcome[] = [];
+  /** Per merge, the one subscriber it is for (the one following its person), or -1: all of them. */
+  private readonly target: number[] = [];
+  /** Deliveries to a subscriber a merge was not for. */
+  private misrouted = 0;
   /** Per merge, deliveries per subscriber (created at the first). */
   private readonly received: (Uint8Array | undefined)[] = [];
   /** Per measured merge, each subscriber's first delivery latency in ms (NaN: none yet). */
@@ -72,13 +90,23 @@ export class DeliveryTracker {
     this.tag = tag;
   }
 
-  /** A new merge, sent now: its sequence number and the unique value it writes. */
-  next(): { seq: number; value: string } {
+  /**
+   * A new merge, sent now: its sequence number and the unique value it writes. `subscriber`: the one subscriber
+   * that should get it (it follows the merged person); omitted, every subscriber should.
+   */
+  next(subscriber = -1): { seq: number; value: string } {
     const seq = this.sentAt.length;
     this.sentAt.push(this.now());
     this.measured.push(this.measuring);
     this.outcome.push(Outcome.Pending);
+    this.target.push(subscriber);
     return { seq, value: `${this.tag}-${seq}` };
+  }
+
+  /** Whether merge `seq` should reach `subscriber`. */
+  private isFor(seq: number, subscriber: number): boolean {
+    const target = this.target[seq] as number;
+    return target === -1 || target === subscriber;
   }
 
   responded(seq: number, ok: boolean): void {
@@ -94,6 +122,10 @@ export class DeliveryTracker {
 
   delivered(subscriber: number, seq: number, at: number): void {
     if (seq >= this.sentAt.length || subscriber >= this.subscribers) return;
+    if (!this.isFor(seq, subscriber)) {
+      this.misrouted += 1;
+      return;
+    }
     let counts = this.received[seq];
     if (!counts) {
       counts = new Uint8Array(this.subscribers);
@@ -118,6 +150,8 @@ export class DeliveryTracker {
       if (outcome === Outcome.Failed || outcome === Outcome.Unanswered) return true;
       if (outcome !== Outcome.Ok) return false;
       const counts = this.received[seq];
+      const target = this.target[seq] as number;
+      if (target !== -1) return !open[target] || Boolean(counts?.[target]);
       for (let s = 0; s < this.subscribers; s += 1) if (open[s] && !counts?.[s]) return false;
       return true;
     };
@@ -132,6 +166,7 @@ export class DeliveryTracker {
   ): DeliveryStats {
     let merges = 0;
     let measuredMerges = 0;
+    let expectedDeliveries = 0;
     let unanswered = 0;
     let lost = 0;
     let duplicated = 0;
@@ -142,11 +177,15 @@ export class DeliveryTracker {
       const outcome = this.outcome[seq];
       if (outcome === Outcome.Ok) {
         merges += 1;
-        if (this.measured[seq]) measuredMerges += 1;
+        if (this.measured[seq]) {
+          measuredMerges += 1;
+          expectedDeliveries += this.target[seq] === -1 ? this.subscribers : 1;
+        }
       } else if (outcome === Outcome.Unanswered) {
         unanswered += 1;
       }
       for (let s = 0; s < this.subscribers; s += 1) {
+        if (!this.isFor(seq, s)) continue;
         const count = counts?.[s] ?? 0;
         if (count > 1) duplicated += count - 1;
         if (outcome === Outcome.Ok && count === 0) lost += 1;
@@ -164,12 +203,14 @@ export class DeliveryTracker {
       measuredMerges,
       unanswered,
       deliveries: sorted.length,
+      expectedDeliveries,
       p50: quantile(sorted, 0.5),
       p99: quantile(sorted, 0.99),
       max: quantile(sorted, 1),
       lost,
       duplicated,
       unexpected,
+      misrouted: this.misrouted,
       ...extra,
     };
   }
@@ -243,12 +284,18 @@ export class LiveSubscribers {
   private startedAt = performance.now();
   private generatorCpuPercent = Number.NaN;
 
+  /**
+   * `follows[i]`: the person subscriber i follows (scenario 8), or null: the whole organization (8b); one entry per
+   * subscriber of the tracker.
+   */
   constructor(
     private readonly url: string,
     private readonly apiKey: string,
     private readonly tracker: DeliveryTracker,
+    private readonly follows: readonly (string | null)[] = new Array<null>(tracker.subscribers).fill(null),
   ) {
     const n = tracker.subscribers;
+    if (follows.length !== n) throw new Error(`${follows.length} followed persons for ${n} subscribers`);
     this.open = new Array<boolean>(n).fill(false);
     this.seenProbe = new Array<boolean>(n).fill(false);
     this.requests = new Array<ClientRequest | null>(n).fill(null);
@@ -312,20 +359,30 @@ export class LiveSubscribers {
       },
     );
     req.on('error', (error) => end(error.message));
-    req.end(JSON.stringify({ query: subscriptionQuery }));
+    const person = this.follows[index];
+    req.end(
+      JSON.stringify(
+        person ? { query: personSubscriptionQuery, variables: { p: person } } : { query: subscriptionQuery },
+      ),
+    );
     this.requests[index] = req;
   }
 
   /**
    * Opens every subscription and sends probe merges (through `probe`, with values `<tag>-p<n>`) until every
-   * subscriber received one: from then on, each is registered with the change feed and gets every change.
+   * subscriber received one: from then on, each is registered with the change feed and gets every change it
+   * follows. `probe(value, person)`: a merge of `value` on `person`, or on any person when null (8b: one probe
+   * reaches every subscriber); in 8, one probe per subscriber still waiting, on the person it follows.
    */
-  async establish(probe: (value: string) => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  async establish(probe: (value: string, person: string | null) => Promise<void>, timeoutMs = 30_000): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < this.tracker.subscribers; i += 1) this.subscribe(i);
     for (let n = 0; ; n += 1) {
       if (this.open.every(Boolean)) {
-        await probe(`${this.tracker.tag}-p${n}`);
+        const value = `${this.tracker.tag}-p${n}`;
+        const waiting = this.follows.filter((_, i) => !this.seenProbe[i]);
+        if (waiting.every((person) => person === null)) await probe(value, null);
+        else await Promise.all(waiting.map((person) => probe(value, person)));
         const waitUntil = performance.now() + 1000;
         while (performance.now() < waitUntil && !this.seenProbe.every(Boolean)) await sleep(10);
         if (this.seenProbe.every(Boolean)) break;

@@ -31,26 +31,30 @@ export interface LoadJob {
   rate?: number;
   /** Closed-loop load before the measured part, not counted (saves starting a worker for the warm-up). */
   warmupSeconds?: number;
-  /** Scenario 8: how long to wait after the load for deliveries still on their way. */
+  /** Scenarios 8 and 8b: how long to wait after the load for deliveries still on their way. */
   drainSeconds?: number;
 }
 
 export type JobResult = { kind: 'closed'; result: LoadResult } | { kind: 'paced'; result: PacedResult };
 
 /**
- * Scenario 8: the job runs with `liveSubscribers` subscriptions open on the (one) attrql, registered before the
- * load starts; their deliveries are added to the job's result.
+ * Scenarios 8 and 8b: the job runs with live subscriptions open on the (one) attrql, registered before the load
+ * starts; their deliveries are added to the job's result. 8: one subscriber per followed person (`shared.followed`);
+ * 8b: `liveSubscribers` subscribers to the whole organization.
  */
 async function runJob(job: LoadJob): Promise<JobResult> {
   const shared = sharedState(job.data);
-  if (job.scenario !== 'merge-live') return runLoadJob(job, shared);
+  if (job.scenario !== 'merge-live' && job.scenario !== 'merge-live-all') return runLoadJob(job, shared);
   const url = job.urls[0] as string;
-  const tracker = new DeliveryTracker(liveSubscribers);
+  const follows: (string | null)[] =
+    job.scenario === 'merge-live' ? shared.followed : new Array<null>(liveSubscribers).fill(null);
+  const tracker = new DeliveryTracker(follows.length);
   shared.live = tracker;
-  const subscribers = new LiveSubscribers(url, job.data.apiKey, tracker);
-  await subscribers.establish(async (value) => {
-    // A probe: scenario 1's merge on the first person, with a value no measured merge has.
-    await graphql(url, mergeQuery, { personId: 'p0000000', attributes: { bench_0: value } }, job.data.apiKey);
+  const subscribers = new LiveSubscribers(url, job.data.apiKey, tracker, follows);
+  await subscribers.establish(async (value, person) => {
+    // A probe: scenario 1's merge (on the first person when any will do), with a value no measured merge has.
+    const personId = person ?? 'p0000000';
+    await graphql(url, mergeQuery, { personId, attributes: { bench_0: value } }, job.data.apiKey);
   });
   try {
     const outcome = await runLoadJob(job, shared);

@@ -22,7 +22,7 @@ export interface LoadResult {
   errors: Record<string, number>;
   errorSample: string | null;
   durationSeconds: number;
-  /** Scenario 8: deliveries to the live subscribers (warm-up merges included in lost/duplicated, not latency). */
+  /** Scenarios 8, 8b: deliveries to the live subscribers (warm-up merges included in lost/duplicated, not latency). */
   delivery?: DeliveryStats;
 }
 

@@ -74,11 +74,12 @@ function median(rounds: LoadResult[]): LoadResult {
   return [...rounds].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)] as LoadResult;
 }
 
-/** Scenario 8's deliveries, for the progress log. */
+/** Scenario 8's and 8b's deliveries, for the progress log. */
 export const deliverySummary = (d: DeliveryStats | undefined) =>
   d
     ? `; delivery to ${d.subscribers} subscribers p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms` +
-      ` (${d.deliveries}/${d.measuredMerges * d.subscribers}), lost ${d.lost}, duplicated ${d.duplicated}` +
+      ` (${d.deliveries}/${d.expectedDeliveries ?? d.measuredMerges * d.subscribers}), lost ${d.lost}, duplicated ${d.duplicated}` +
+      `${d.misrouted ? `, misrouted ${d.misrouted}` : ''}` +
       `${d.unexpected ? `, unexpected ${d.unexpected}` : ''}${d.ended ? `, ${d.ended} ended (${d.endedSample})` : ''}` +
       `, drained in ${d.drainSeconds.toFixed(1)} s, load generator ${d.generatorCpuPercent.toFixed(0)}% CPU`
     : '';

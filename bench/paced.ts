@@ -31,7 +31,7 @@ export interface PacedResult {
   p50: number;
   p99: number;
   max: number;
-  /** Scenario 8: deliveries to the live subscribers. */
+  /** Scenarios 8, 8b: deliveries to the live subscribers. */
   delivery?: DeliveryStats;
 }
 

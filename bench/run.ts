@@ -1,6 +1,6 @@
 // npm run bench -- [--quick] [--skip-scale] [--readme] … (see args.ts): issue 8's benchmark. For each database:
 // seed, count SQL statements per request, then closed-loop rounds of every scenario against attrql and the
-// baseline (and scenario 8, merges with 100 live subscribers, right after scenario 1), paced tail latency at half of
+// baseline (and scenarios 8 and 8b, merges with 100 live subscribers, after scenario 1), paced tail latency at half of
 // attrql's maximum, the rate-limited merge (6) and two processes on one SQLite file (7); then scenarios 2 and 3 at
 // two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
@@ -27,10 +27,15 @@ const log = (line: string) =>
 
 /** High enough that no request is refused: what scenario 6 measures is the limiter's cost per request. */
 const rateLimitForScenario6 = '1000000000';
-/** Run on one attrql process, in this order: scenario 8 right after 1, so that their comparison sees the same drift. */
+/**
+ * Run on one attrql process, in this order: scenario 8 right after its reference (the same merges without
+ * subscribers), so that their comparison sees the same drift; 8b after 8 (compared with 1).
+ */
 const mainScenarios: ScenarioId[] = [
   'merge',
+  'merge-live-ref',
   'merge-live',
+  'merge-live-all',
   'person',
   'person-light',
   'persons',
@@ -135,9 +140,9 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   }
 
   ctx.log('counting SQL statements per request');
-  // Scenario 8 sends scenario 1's request; in-process there are no subscribers to count for.
+  // Scenarios 8, 8b and 8's reference send scenario 1's request; in-process there are no subscribers to count for.
   const statementScenarios = main.filter(
-    (id) => id !== 'merge-live' && (id !== 'my-attributes' || data.tokens.length > 0),
+    (id) => !id.startsWith('merge-live') && (id !== 'my-attributes' || data.tokens.length > 0),
   );
   const statements = countStatements(database.url, {
     data: { ...data, metadataETags: {} },

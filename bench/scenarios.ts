@@ -1,7 +1,7 @@
 // The benchmark's scenarios: for each, the request attrql gets (GraphQL over HTTP) and the one the baseline
 // gets (its own route, same inputs), built per request by the load generators.
 import { benchBucket, mergeKeys, personId } from './fixture.ts';
-import type { DeliveryTracker } from './live.ts';
+import { type DeliveryTracker, liveSubscribers } from './live.ts';
 
 export type Target = 'attrql' | 'baseline';
 
@@ -14,7 +14,9 @@ export const scenarioIds = [
   'my-attributes',
   'merge-rate-limited',
   'merge-two-processes',
+  'merge-live-ref',
   'merge-live',
+  'merge-live-all',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
@@ -58,12 +60,23 @@ export interface SharedState {
   /** Persons no request is writing right now (scenario 4), oldest first. */
   free: string[];
   counter: number;
-  /** Scenario 8: the merges sent and their deliveries to the live subscribers. */
+  /** Scenarios 8 and 8b: the merges sent and their deliveries to the live subscribers. */
   live?: DeliveryTracker;
+  /** Scenario 8 (and its reference): the persons the subscribers follow, subscriber i the i-th. */
+  followed: string[];
 }
 
 export function sharedState(data: LoadData): SharedState {
-  return { free: Object.keys(data.metadataETags), counter: 0 };
+  return { free: Object.keys(data.metadataETags), counter: 0, followed: followedPersons(data.persons) };
+}
+
+/**
+ * Scenario 8: the persons its subscribers follow, one each (`liveSubscribers`, fewer when fewer are seeded),
+ * spread evenly over the seeded ones; its merges go to these persons only.
+ */
+export function followedPersons(persons: number): string[] {
+  const n = Math.min(liveSubscribers, persons);
+  return Array.from({ length: n }, (_, i) => personId(Math.floor((i * persons) / n)));
 }
 
 export const graphqlPath = '/graphql';
@@ -95,31 +108,28 @@ function mergeRequest(target: Target, data: LoadData): BuiltRequest {
 }
 
 /**
- * Scenario 8: scenario 1's merge (3 of the 20 keys, a random person), one of the three values unique to the
+ * Scenarios 8, 8b and 8's reference: scenario 1's merge (3 of the 20 keys), one of the three values unique to the
  * request (`<tag>-<seq>`), so each subscriber's event can be matched to the request and its send time.
+ * `followed`: on a random one of the followed persons (8 and its reference; the subscriber following it is the
+ * one that should get it); otherwise on a random person (8b: every subscriber should get it).
  */
-function liveMergeRequest(
-  _target: Target,
-  data: LoadData,
-  context: ConnectionContext,
-  shared: SharedState,
-): BuiltRequest {
-  const attributes = mergeKeys();
-  const key = Object.keys(attributes)[0] as string;
-  if (shared.live) {
-    const { seq, value } = shared.live.next();
-    context.seq = seq;
-    attributes[key] = value;
-  } else {
-    shared.counter += 1;
-    attributes[key] = `live-${process.pid}-${shared.counter}`;
-  }
-  return {
-    path: graphqlPath,
-    body: gql(mergeQuery, { personId: randomPerson(data), attributes }),
-    authorization: data.apiKey,
+const liveMergeRequest =
+  (followed: boolean) =>
+  (_target: Target, data: LoadData, context: ConnectionContext, shared: SharedState): BuiltRequest => {
+    const attributes = mergeKeys();
+    const key = Object.keys(attributes)[0] as string;
+    const subscriber = followed ? Math.floor(Math.random() * shared.followed.length) : -1;
+    const person = followed ? (shared.followed[subscriber] as string) : randomPerson(data);
+    if (shared.live) {
+      const { seq, value } = shared.live.next(subscriber);
+      context.seq = seq;
+      attributes[key] = value;
+    } else {
+      shared.counter += 1;
+      attributes[key] = `live-${process.pid}-${shared.counter}`;
+    }
+    return { path: graphqlPath, body: gql(mergeQuery, { personId: person, attributes }), authorization: data.apiKey };
   };
-}
 
 const read =
   (query: string, route: string) =>
@@ -218,11 +228,23 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     hasBaseline: false,
     build: mergeRequest,
   },
+  'merge-live-ref': {
+    id: 'merge-live-ref',
+    title: "8 ref: 8's merges, no subscribers",
+    hasBaseline: false,
+    build: liveMergeRequest(true),
+  },
   'merge-live': {
     id: 'merge-live',
-    title: '8 merge, 100 live subscribers',
+    title: '8 merge, 100 subscribers, 1 person each',
     hasBaseline: false,
-    build: liveMergeRequest,
+    build: liveMergeRequest(true),
+  },
+  'merge-live-all': {
+    id: 'merge-live-all',
+    title: '8b merge, 100 subscribers to the whole feed',
+    hasBaseline: false,
+    build: liveMergeRequest(false),
   },
 };
 

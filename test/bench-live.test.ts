@@ -1,7 +1,9 @@
-// Scenario 8's bookkeeping (bench/live.ts): SSE events parsed across chunk boundaries, each merge's deliveries
-// matched to its send time, lost and duplicated deliveries counted, and the drain's "still outstanding".
+// Scenarios 8's and 8b's bookkeeping (bench/live.ts): SSE events parsed across chunk boundaries, each merge's
+// deliveries matched to its send time, lost, duplicated and misrouted deliveries counted, and the drain's "still
+// outstanding"; scenario 8's followed persons.
 import { describe, expect, it } from 'vitest';
 import { DeliveryTracker, SseParser } from '../bench/live.ts';
+import { followedPersons } from '../bench/scenarios.ts';
 
 const next = (after: string) =>
   `event: next\ndata: {"data":{"personChanges":{"cursor":"c","personId":"p0000001","entries":[{"name":"bench_3","after":17},{"name":"bench_1","after":"${after}"}]}}}\n\n`;
@@ -69,5 +71,47 @@ describe('live subscribers bookkeeping', () => {
       duplicated: 1,
       unexpected: 1,
     });
+  });
+
+  it('expects a merge for one subscriber only from that subscriber (scenario 8)', () => {
+    let clock = 0;
+    const tracker = new DeliveryTracker(3, 'lvo', () => clock);
+    tracker.measuring = true;
+    const forOne = tracker.next(1);
+    const forTwo = tracker.next(2);
+    const forAll = tracker.next();
+    for (const m of [forOne, forTwo, forAll]) tracker.responded(m.seq, true);
+    clock = 10;
+    tracker.delivered(1, forOne.seq, 12);
+    tracker.delivered(0, forOne.seq, 13); // subscriber 0 follows another person
+    tracker.delivered(0, forAll.seq, 14);
+    tracker.delivered(1, forAll.seq, 15);
+    expect(tracker.outstanding([true, true, true])).toBe(2); // forTwo to 2, forAll to 2
+    expect(tracker.outstanding([true, true, false])).toBe(0); // subscriber 2 ended
+    tracker.delivered(2, forAll.seq, 16);
+    const stats = tracker.stats({
+      ended: 0,
+      endedSample: null,
+      setupSeconds: 0,
+      drainSeconds: 0,
+      generatorCpuPercent: 0,
+    });
+    expect(stats).toMatchObject({
+      merges: 3,
+      measuredMerges: 3,
+      expectedDeliveries: 5,
+      deliveries: 4,
+      lost: 1,
+      duplicated: 0,
+      misrouted: 1,
+      max: 16,
+    });
+  });
+
+  it('spreads the followed persons over the seeded ones, one per subscriber', () => {
+    expect(followedPersons(1000)).toHaveLength(100);
+    expect(followedPersons(1000).slice(0, 3)).toEqual(['p0000000', 'p0000010', 'p0000020']);
+    expect(new Set(followedPersons(200)).size).toBe(100);
+    expect(followedPersons(30)).toHaveLength(30);
   });
 });
