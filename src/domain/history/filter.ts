@@ -10,9 +10,19 @@ export interface ChangeFilter {
   areas?: readonly ChangeArea[] | null;
   bucket?: string | null;
   name?: string | null;
-  /** For end users: buckets and user attributes (ids) whose entries they may not see. */
+  /** For end users: buckets whose entries they may not see. */
   hiddenBuckets?: readonly string[];
-  hiddenAttributeIds?: readonly string[];
+  /**
+   * For end users: the user attributes (ids) whose entries they may see; any other one is hidden, a deleted one
+   * too (its definition, and so its userCanView, is gone). Unset: every attribute.
+   */
+  visibleAttributeIds?: readonly string[] | null;
+  /**
+   * For end users: only changes of the person as it is now, none of an earlier person with the same id that was
+   * deleted (a change with a DELETED change of its person at or after it). Applied in SQL only: what the live
+   * feed delivers is always of the current person.
+   */
+  currentPersonOnly?: boolean;
 }
 
 function isFiltering(filter: ChangeFilter): boolean {
@@ -21,7 +31,7 @@ function isFiltering(filter: ChangeFilter): boolean {
       filter.bucket != null ||
       filter.name != null ||
       filter.hiddenBuckets?.length ||
-      filter.hiddenAttributeIds?.length,
+      filter.visibleAttributeIds,
   );
 }
 
@@ -30,7 +40,9 @@ export function entryMatches(entry: ChangeEntry, filter: ChangeFilter): boolean 
   if (filter.bucket != null && entry.bucket !== filter.bucket) return false;
   if (filter.name != null && entry.name !== filter.name) return false;
   if (entry.area === 'ATTRIBUTE' && filter.hiddenBuckets?.includes(entry.bucket ?? '')) return false;
-  if (entry.area === 'USER_ATTRIBUTE' && filter.hiddenAttributeIds?.includes(entry.attributeId ?? '')) return false;
+  if (entry.area === 'USER_ATTRIBUTE' && filter.visibleAttributeIds?.includes(entry.attributeId ?? '') === false) {
+    return false;
+  }
   return true;
 }
 
@@ -41,7 +53,7 @@ export function applyFilter(change: PersonChange, filter: ChangeFilter): PersonC
   return entries.length ? { ...change, entries } : null;
 }
 
-/** The SQL form of the filter over the change row `c`, with its six parameters from `$start` on. */
+/** The SQL form of the filter over the change row `c`, with its seven parameters from `$start` on. */
 export function filterClause(d: Dialect, start: number): string {
   const [on, areas, bucket, name] = [0, 1, 2, 3].map((i) => `$${start + i}`) as [string, string, string, string];
   const field = (key: string) => (d === 'sqlite' ? `json_extract(e.value, '$.${key}')` : `(e.value->>'${key}')`);
@@ -53,10 +65,14 @@ export function filterClause(d: Dialect, start: number): string {
       AND (${text(bucket)} IS NULL OR ${field('bucket')} = ${text(bucket)})
       AND (${text(name)} IS NULL OR ${field('name')} = ${text(name)})
       AND NOT (${field('area')} = 'ATTRIBUTE' AND ${field('bucket')} ${inList(d, start + 4)})
-      AND NOT (${field('area')} = 'USER_ATTRIBUTE' AND ${field('attributeId')} ${inList(d, start + 5)})))`;
+      AND NOT (${field('area')} = 'USER_ATTRIBUTE' AND ${list(`$${start + 5}`)} IS NOT NULL
+        AND NOT (COALESCE(${field('attributeId')}, '') ${inList(d, start + 5)}))))
+    AND (NOT ${d === 'sqlite' ? `$${start + 6}` : `$${start + 6}::boolean`} OR NOT EXISTS (SELECT 1 FROM "PersonChange" g
+      WHERE g."orgId" = c."orgId" AND g."personId" = c."personId" AND g."kind" = 'DELETED'
+        AND (g."txid", g."id") >= (c."txid", c."id")))`;
 }
 
-/** The six parameters of `filterClause`, in order. */
+/** The seven parameters of `filterClause`, in order. */
 export function filterParams(filter: ChangeFilter): SqlParam[] {
   return [
     isFiltering(filter),
@@ -64,6 +80,7 @@ export function filterParams(filter: ChangeFilter): SqlParam[] {
     filter.bucket ?? null,
     filter.name ?? null,
     [...(filter.hiddenBuckets ?? [])],
-    [...(filter.hiddenAttributeIds ?? [])],
+    filter.visibleAttributeIds ? [...filter.visibleAttributeIds] : null,
+    filter.currentPersonOnly ?? false,
   ];
 }

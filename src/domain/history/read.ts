@@ -51,13 +51,13 @@ const ourDatabaseBound = `COALESCE(
       AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
   pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`;
 
-// $1 org, $2 person or null, $3/$4 position or nulls, $5… the filter, $11 limit.
+// $1 org, $2 person or null, $3/$4 position or nulls, $5… the filter, $12 limit.
 const orgFeed = perDialect(
   (d) => `SELECT ${columns} FROM "PersonChange" c
     WHERE c."orgId" = $1 AND (CAST($2 AS TEXT) IS NULL OR c."personId" = $2)
       AND (CAST($3 AS BIGINT) IS NULL OR ${after('$3', '$4')})
       AND ${d === 'sqlite' ? 'true' : `c."txid" < ${ourDatabaseBound}`} AND ${filterClause(d, 5)}
-    ORDER BY c."txid", c."id" LIMIT $11`,
+    ORDER BY c."txid", c."id" LIMIT $12`,
 );
 
 /** An organization's changes after `position`, oldest first, at most `limit` (the personChanges feed). */
@@ -77,7 +77,7 @@ export async function readOrgChanges(
   return rows.map(changeFromRow);
 }
 
-// $1 org, $2 persons, $3/$4 position or nulls, $5… the filter, $11 limit per person. Newest first; not bounded
+// $1 org, $2 persons, $3/$4 position or nulls, $5… the filter, $12 limit per person. Newest first; not bounded
 // like the feed, so a caller sees its own write at once.
 const personHistories = perDialect(
   (d) => `SELECT * FROM (
@@ -85,7 +85,7 @@ const personHistories = perDialect(
       FROM "PersonChange" c
       WHERE c."orgId" = $1 AND c."personId" ${inList(d, 2)}
         AND (CAST($3 AS BIGINT) IS NULL OR ${before('$3', '$4')}) AND ${filterClause(d, 5)}) ranked
-    WHERE "rank" <= $11 ORDER BY "personId", "txid" DESC, "id" DESC`,
+    WHERE "rank" <= $12 ORDER BY "personId", "txid" DESC, "id" DESC`,
 );
 
 /** Each person's changes before `position`, newest first, at most `limit` each: one statement for all persons. */

@@ -5,13 +5,14 @@ import type { PersonChange } from './change.ts';
 import type { ChangeFilter } from './filter.ts';
 
 /**
- * What of the log a caller may see (CONTRACT §10): end users lose NO_ACCESS buckets and `userCanView: false`
- * attributes; `valueIsHidden` attributes show null before/after to everyone (they are also stored as null, but a
- * flag set later must hide what was logged before it).
+ * What of the log a caller may see (CONTRACT §10): end users lose NO_ACCESS buckets, `userCanView: false` (and
+ * deleted) attributes and the changes of an earlier, deleted person of the same id; `valueIsHidden` attributes
+ * show null before/after to everyone (they are also stored as null, but a flag set later must hide what was
+ * logged before it).
  */
 export interface Visibility {
   /** Added to every filter of this caller. */
-  hidden: Pick<ChangeFilter, 'hiddenBuckets' | 'hiddenAttributeIds'>;
+  hidden: Pick<ChangeFilter, 'hiddenBuckets' | 'visibleAttributeIds' | 'currentPersonOnly'>;
   /** User attributes whose values are hidden from everyone. */
   hiddenValueIds: ReadonlySet<string>;
 }
@@ -26,7 +27,8 @@ export async function visibilityOf(reader: Reader): Promise<Visibility> {
     hidden: endUser
       ? {
           hiddenBuckets: buckets.filter((b) => b.endUserPermissions === 'NO_ACCESS').map((b) => b.name),
-          hiddenAttributeIds: definitions.filter((d) => !d.userCanView).map((d) => d.id),
+          visibleAttributeIds: definitions.filter((d) => d.userCanView).map((d) => d.id),
+          currentPersonOnly: true,
         }
       : {},
     hiddenValueIds: new Set(definitions.filter((d) => d.valueIsHidden).map((d) => d.id)),

@@ -3,7 +3,6 @@ import type { Tx, UserAttribute } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { transaction } from '../../db/transaction.ts';
 import { badInputAt, conflict, notFound } from '../../errors.ts';
-import { newPersonETag } from '../persons/etag.ts';
 import { valueProblem } from './values.ts';
 
 export interface NewUserAttribute {
@@ -112,17 +111,5 @@ export async function updateUserAttribute(
   }
 }
 
-/**
- * Deletes the attribute with its group and person values. Persons that had a value of their own get a new eTag,
- * since something stored for them changed.
- */
-export async function deleteUserAttribute(orgId: string, id: string): Promise<void> {
-  await transaction(async (tx) => {
-    await findUserAttribute(tx, orgId, id);
-    await tx.person.updateMany({
-      where: { orgId, attributeValues: { some: { userAttributeId: id } } },
-      data: { eTag: newPersonETag(), updatedAt: new Date() },
-    });
-    await tx.userAttribute.delete({ where: { orgId_id: { orgId, id } } });
-  });
-}
+// Deleting an attribute removes persons' own values of it, which their history records (user-values.ts).
+export { deleteUserAttribute } from './user-values.ts';

@@ -103,3 +103,24 @@ export async function deleteUserValue(by: Writer, personId: string, userAttribut
     return attribute;
   });
 }
+
+const ownValuesOfAttribute = `SELECT "personId", "value" FROM "UserAttributeValue"
+  WHERE "orgId" = $1 AND "userAttributeId" = $2 ORDER BY "personId"`;
+
+/**
+ * Deletes the attribute with its group and person values. Each person that had a value of its own gets a new
+ * eTag and a change recording that value's removal, since something stored for it changed.
+ */
+export async function deleteUserAttribute(by: Writer, id: string): Promise<void> {
+  const { orgId } = by;
+  await sql.transaction(async (tx) => {
+    const attribute = await attributeOf(tx, orgId, id);
+    const at = new Date();
+    const owners = await tx.all<{ personId: string; value: string }>(ownValuesOfAttribute, [orgId, id]);
+    for (const { personId, value } of owners) {
+      const person = await touchPerson(tx, orgId, personId);
+      await recordValueChange(tx, by, personId, person.eTag, attribute, { before: value, after: null }, at);
+    }
+    await tx.run('DELETE FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
+  });
+}

@@ -1,4 +1,4 @@
-import { orgIdOf } from '../../context.ts';
+import { orgIdOf, writerOf } from '../../context.ts';
 import { deleteUserAttribute, updateUserAttribute } from '../../domain/user-attributes/definitions.ts';
 import { updateUserAttributeInput } from '../../domain/user-attributes/inputs.ts';
 import { userAttributeView } from '../../domain/user-attributes/views.ts';
@@ -47,7 +47,7 @@ builder.mutationField('deleteUserAttribute', (t) =>
     args: { input: t.arg({ type: DeleteUserAttributeInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const id = String(input.userAttributeId);
-      await deleteUserAttribute(orgIdOf(ctx), id);
+      await deleteUserAttribute(writerOf(ctx), id);
       return { deletedUserAttributeId: id };
     },
   }),
