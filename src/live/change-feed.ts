@@ -63,13 +63,29 @@ export class ChangeFeed {
     void this.read();
   };
 
+  /**
+   * A change this process just committed. On SQLite, where ids follow commit order, the change right after the
+   * last one handed on is handed on as it is, without reading it back; anything else means another process wrote
+   * in between (or a read is under way): then the log is read.
+   */
+  private committedHere = (change?: PersonChange): void => {
+    const position = this.position;
+    const next = change && position && !this.reading && BigInt(change.position.id) === BigInt(position.id) + 1n;
+    if (!next || this.subscribers.size === 0) {
+      this.wake();
+      return;
+    }
+    for (const queue of this.subscribers) queue.push(change);
+    this.position = change.position;
+  };
+
   private async start(): Promise<void> {
     this.position = await currentPosition();
     await this.watch();
   }
 
   private async watch(): Promise<void> {
-    const stopLocal = onChangeRecorded(this.wake);
+    const stopLocal = onChangeRecorded(this.committedHere);
     if (sql.listen) {
       const stopListening = await this.listen();
       const poll = setInterval(this.wake, safetyPollMs);

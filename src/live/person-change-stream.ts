@@ -128,20 +128,44 @@ async function* stream(
   }
 }
 
-/** The subscriber's filter and visibility, read again at most once a second. */
+/**
+ * A value read at most once per `ms` for everyone who asks by the same key: a hundred subscribers of one
+ * organization (or one credential) share one read instead of making a hundred.
+ */
+function sharedFor<T>(ms: number) {
+  const entries = new Map<string, { at: number; value: Promise<T> }>();
+  return (key: string, read: () => Promise<T>): Promise<T> => {
+    const now = Date.now();
+    const entry = entries.get(key);
+    if (entry && now - entry.at < ms) return entry.value;
+    if (entries.size > 10_000) entries.clear();
+    const value = read();
+    entries.set(key, { at: now, value });
+    value.catch(() => entries.delete(key));
+    return value;
+  };
+}
+
+// What a subscriber may see depends only on its organization and whether it is an end user.
+const sharedVisibility = sharedFor<Visibility>(visibilityMs);
+// Slightly under the check interval, so each check of a credential reads it anew.
+const sharedCredentialCheck = sharedFor<AppError | null>(credentialCheckMs / 2);
+
+/** The subscriber's filter and visibility, as read for its organization at most once a second. */
 function viewerFor(principal: Principal, areas: readonly ChangeArea[] | null) {
-  let cached: { at: number; filter: ChangeFilter; visibility: Visibility } | null = null;
+  const key = `${principal.kind} ${principal.orgId}`;
   return async () => {
-    if (!cached || Date.now() - cached.at > visibilityMs) {
-      const visibility = await visibilityOf(requestReader(principal));
-      cached = { at: Date.now(), filter: { areas, ...visibility.hidden }, visibility };
-    }
-    return cached;
+    const visibility = await sharedVisibility(key, () => visibilityOf(requestReader(principal)));
+    return { filter: { areas, ...visibility.hidden } as ChangeFilter, visibility };
   };
 }
 
 /** UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, …). */
-async function whyCredentialEnded(request: StreamRequest): Promise<AppError | null> {
+function whyCredentialEnded(request: StreamRequest): Promise<AppError | null> {
+  return sharedCredentialCheck(request.principal.credential, () => checkCredential(request));
+}
+
+async function checkCredential(request: StreamRequest): Promise<AppError | null> {
   try {
     const now = await authenticateCredential(bearerCredential(request.headers));
     const same = now.orgId === request.principal.orgId && now.credential === request.principal.credential;

@@ -1,14 +1,14 @@
 import { sql } from '../../db/client.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { log } from '../../log.ts';
-import type { ChangeEntry, PersonChangeKind, Writer } from './change.ts';
+import type { ChangeEntry, PersonChange, PersonChangeKind, Writer } from './change.ts';
 
 /** The PostgreSQL channel a committed change wakes the listeners of every instance on (payload: the org id). */
 export const changeChannel = 'attrql_person_changes';
 
 const insertChange = {
   sqlite: `INSERT INTO "PersonChange" ("orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "id"`,
   // The transaction's id orders the change (see read.ts).
   postgresql: `INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
     VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -23,7 +23,11 @@ export interface NewChange {
   at?: Date;
 }
 
-type Listener = () => void;
+/**
+ * Told whenever a change this process recorded has committed. On SQLite it gets the change itself: its id follows
+ * commit order there, so the live feed may hand it on without reading it back.
+ */
+type Listener = (change?: PersonChange) => void;
 const listeners = new Set<Listener>();
 
 /** Called whenever a change this process recorded has committed: the live feed reads the log then. */
@@ -41,8 +45,8 @@ let notifyTimer: NodeJS.Timeout | null = null;
  * per burst. Sent after the commit, not inside the write: a NOTIFY in the write's transaction would serialize every
  * write's commit on PostgreSQL's notification lock, and one per write would add a round trip to each.
  */
-export function changeCommitted(): void {
-  for (const listener of listeners) listener();
+export function changeCommitted(change?: PersonChange): void {
+  for (const listener of listeners) listener(change);
   if (sql.dialect !== 'postgresql' || notifyTimer) return;
   notifyTimer = setTimeout(() => {
     notifyTimer = null;
@@ -58,15 +62,16 @@ export function changeCommitted(): void {
  */
 export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange): Promise<void> {
   if (change.kind === 'UPDATED' && change.entries.length === 0) return;
-  await tx.run(insertChange, [
-    by.orgId,
-    change.personId,
-    change.kind,
-    change.eTag,
-    change.at ?? new Date(),
-    by.actor.kind,
-    by.actor.id,
-    JSON.stringify(change.entries),
-  ]);
-  tx.afterCommit(changeCommitted);
+  const at = change.at ?? new Date();
+  const { orgId, actor } = by;
+  const params = [orgId, change.personId, change.kind, change.eTag, at, actor.kind, actor.id];
+  if (tx.dialect === 'postgresql') {
+    await tx.run(insertChange, [...params, JSON.stringify(change.entries)]);
+    tx.afterCommit(changeCommitted);
+    return;
+  }
+  const [row] = await tx.all<{ id: number }>(insertChange, [...params, JSON.stringify(change.entries)]);
+  const { personId, kind, eTag, entries } = change;
+  const recorded = { position: { txid: '0', id: String(row?.id) }, orgId, personId, kind, eTag, at, actor, entries };
+  tx.afterCommit(() => changeCommitted(recorded));
 }
