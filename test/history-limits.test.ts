@@ -207,6 +207,21 @@ describe('cursors', () => {
     expectBadArgument(await feedPage(auth, { after: aged }), ['after']);
   });
 
+  it('Person.history refuses an after older than the retention too', async () => {
+    const old = craftCursor(0, 1, Date.now() - 91 * dayMs);
+    const query =
+      'query H($id: ID!, $after: String) { person(id: $id) { history(after: $after) { nodes { cursor } } } }';
+    const personId = 'cur';
+    const refused = await gql(query, { id: personId, after: old }, { auth });
+    const error = expectError(refused, 'BAD_USER_INPUT');
+    expect((error.extensions?.issues as { path: string[] }[]).map((issue) => issue.path)).toEqual([['after']]);
+    const inside = craftCursor(0, 1, Date.now() - 89 * dayMs);
+    const page = expectData(
+      await gql<{ person: { history: { nodes: unknown[] } } }>(query, { id: personId, after: inside }, { auth }),
+    );
+    expect(page.person.history.nodes).toEqual([]); // nothing is older than the first change
+  });
+
   it('ATTRQL_HISTORY_DAYS sets the limit; 0 keeps every cursor valid', async () => {
     process.env.ATTRQL_HISTORY_DAYS = '1';
     expectBadArgument(await feedPage(auth, { after: craftCursor(0, 0, Date.now() - 2 * dayMs) }), ['after']);

@@ -24,6 +24,10 @@ export interface NewPerson {
   attributes?: Record<string, Record<string, unknown>> | null;
 }
 
+/** Handles in a fixed order (type, then value), whatever the order they were given in. */
+const byTypeThenValue = (a: { type: string; value: string }, b: { type: string; value: string }) =>
+  a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+
 const insertPerson = `INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
   VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`;
 const insertHandle = `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
@@ -81,10 +85,7 @@ export async function createPerson(by: Writer, input: NewPerson): Promise<Person
         values.length ? entries.push({ area: 'PERSON', name, before: null, after: values }) : 0;
       listed('roles', roles.map((role) => qualifiedRoleName(orgId, role.name)).sort());
       listed('groups', [...groups].sort());
-      listed(
-        'handles',
-        [...handles.values()].map(({ type, value }) => ({ type, value })),
-      );
+      listed('handles', [...handles.values()].map(({ type, value }) => ({ type, value })).sort(byTypeThenValue));
       const rows = Object.entries(attributes).flatMap(([bucket, values]) =>
         [...asStored(values)].map(([name, value]) => [bucket, name, value] as const),
       );

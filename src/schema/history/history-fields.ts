@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { orgIdOf } from '../../context.ts';
 import { decodeCursor } from '../../domain/history/cursor.ts';
 import { historyPage, personChangesPage } from '../../domain/history/pages.ts';
+import { requireRetained } from '../../domain/history/retention.ts';
 import { builder } from '../builder.ts';
 import { PersonRef } from '../persons/person-type.ts';
 import { ChangeArea, PersonChangeConnection } from './change-types.ts';
 
 const pageSize = z.number().int().min(1).max(100).nullish();
-/** A cursor argument is checked before anything is read. */
-const checkCursor = (after: string | null | undefined) => void (after && decodeCursor(after, ['after']));
+/** A cursor argument is checked before anything is read: one of ours, and not older than the history kept. */
+const checkCursor = (after: string | null | undefined) => {
+  if (after) requireRetained(decodeCursor(after, ['after']), ['after']);
+};
 
 builder.objectField(PersonRef, 'history', (t) =>
   t.field({
