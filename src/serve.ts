@@ -4,12 +4,16 @@ import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { historyDays, pruneHistoryPeriodically } from './domain/history/retention.ts';
 import { drainOnSignals } from './drain.ts';
+import { maxBodyBytes } from './http/body-limit.ts';
+import { serveGraphQLWs } from './http/graphql-ws.ts';
+import { closeEventStreams, openEventStreams } from './http/sse-event-ids.ts';
 import { changeFeed } from './live/change-feed.ts';
+import { openSubscriptionCount } from './live/open-subscriptions.ts';
 import { log } from './log.ts';
 import { yoga } from './server.ts';
 import { listenAddress } from './startup/listen-address.ts';
 
-/** Applies pending migrations, then serves GraphQL over HTTP until a stop signal. */
+/** Applies pending migrations, then serves GraphQL over HTTP (and WebSocket, same port and path) until a stop signal. */
 export async function serve(): Promise<void> {
   const { port, host } = listenAddress();
   const keepDays = historyDays(); // a bad ATTRQL_HISTORY_DAYS stops the start, not a later prune
@@ -19,6 +23,8 @@ export async function serve(): Promise<void> {
 
   const server = createHttpServer(yoga);
   await listen(server, port, host);
+  // Only once listening: the WebSocket server reports the http server's errors too (a port in use is listen()'s).
+  const graphqlWs = serveGraphQLWs(yoga, server, maxBodyBytes());
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   log(`serving GraphQL on http://${shown}:${port}/graphql`, {
     health: `http://${shown}:${port}/health`,
@@ -34,8 +40,28 @@ export async function serve(): Promise<void> {
       await flushRateLimits();
       await database.close();
     },
-    () => changeFeed.closeSubscriptions(),
+    async () => {
+      // Every subscription is told to resume elsewhere (SERVICE_UNAVAILABLE) and completes; its SSE response then
+      // ends and its WebSocket sends `complete`. What has not ended after a grace period is cut.
+      changeFeed.closeSubscriptions();
+      await until(
+        () => openSubscriptionCount() === 0 && openEventStreams() === 0 && graphqlWs.openOperations() === 0,
+        streamGraceMs,
+      );
+      closeEventStreams();
+      await graphqlWs.close(socketCloseGraceMs);
+    },
   );
+}
+
+/** How long subscriptions may take to end by themselves at shutdown, then WebSockets to close (drain.ts allows 5 s). */
+const streamGraceMs = 2000;
+const socketCloseGraceMs = 1000;
+
+/** Resolves once `done()` holds, or after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** Resolves once listening; rejects with the listen error (EADDRINUSE, EACCES, …) instead of throwing it unhandled. */

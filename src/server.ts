@@ -10,6 +10,7 @@ import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
+import { sseEventIdsPlugin, withEventIds } from './http/sse-event-ids.ts';
 import { variableIssuesPlugin } from './http/variable-issues.ts';
 import { restPlugin } from './rest/plugin.ts';
 import { restVendors } from './rest/vendors.ts';
@@ -25,7 +26,8 @@ export function createServer() {
   const graphiql = graphiqlEnabled();
   const bodyLimit = maxBodyBytes();
   return createYoga<Record<string, unknown>, Context>({
-    schema,
+    // Each subscription event records its cursor, for the SSE `id:` lines (sse-event-ids.ts).
+    schema: withEventIds(schema),
     context: createContext,
     graphqlEndpoint: '/graphql',
     // Yoga's own liveness endpoint would answer /health without asking the database; ours does ask.
@@ -48,6 +50,7 @@ export function createServer() {
       maxTokensPlugin({ n: 2000, exposeLimits: true }),
       authPlugin({ openIntrospection: graphiql }),
       variableIssuesPlugin(),
+      sseEventIdsPlugin(),
     ],
   });
 }

@@ -10,9 +10,12 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeFeed } from '../src/live/change-feed.ts';
 import { schema } from '../src/schema/index.ts';
+import { yoga } from '../src/server.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
+import { subscribeSse, untilLive } from './helpers/subscriptions.ts';
 
 /** A value that passes GraphQL's own coercion for an input type (the server may still refuse it). */
 function sample(type: GraphQLInputType): unknown {
@@ -33,7 +36,7 @@ function sample(type: GraphQLInputType): unknown {
 }
 
 /** One operation calling `field` with every required argument, as variables. */
-function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+function operationFor(kind: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>) {
   const required = field.args.filter((arg) => isNonNullType(arg.type));
   const declarations = required.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
   const args = required.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
@@ -47,6 +50,7 @@ function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, u
 const roots = [
   ['query', schema.getQueryType()],
   ['mutation', schema.getMutationType()],
+  ['subscription', schema.getSubscriptionType()],
 ] as const;
 const rootFields = roots.flatMap(([kind, type]) =>
   Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field })),
@@ -58,6 +62,7 @@ const forPersons: Record<string, 'read' | 'write'> = {
   myAttributeValues: 'read',
   updateMyAttributes: 'write',
   setMyUserAttributeValue: 'write',
+  myChanges: 'read',
 };
 
 let apiKey: string;
@@ -76,8 +81,12 @@ beforeAll(async () => {
   }
 });
 
+// The subscriptions below started this process's change feed: on PostgreSQL its LISTEN connection would keep the
+// pool (closed by test/setup.ts) from ending.
+afterAll(() => changeFeed.stop());
+
 describe('who may call each root field (every field of the schema, so new ones are covered too)', () => {
-  it('finds the four end-user operations among the root fields', () => {
+  it('finds the end-user operations among the root fields', () => {
     expect(rootFields.length).toBeGreaterThan(25);
     for (const name of Object.keys(forPersons)) expect(rootFields.map(({ field }) => field.name)).toContain(name);
   });
@@ -86,14 +95,7 @@ describe('who may call each root field (every field of the schema, so new ones a
     const needs = forPersons[field.name];
     it(`${kind} ${field.name}: ${needs ? `person token with ${needs} scope only` : 'org API keys only'}`, async () => {
       const { document, variables } = operationFor(kind, field);
-      const codeFor = async (auth: string) => (await gql(document, variables, { auth })).errors?.[0]?.extensions?.code;
-      /** Let through: answered (the sample input may still be refused or name nothing that exists). */
-      const letThrough = async (auth: string) => {
-        const response = await gql(document, variables, { auth });
-        expect(response.status).toBe(200);
-        const code = response.errors?.[0]?.extensions?.code;
-        expect([undefined, 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT'], `${field.name}: ${code}`).toContain(code);
-      };
+      const { codeFor, letThrough } = kind === 'subscription' ? subscriptionChecks(document) : operationChecks();
       if (!needs) {
         expect(await codeFor(tokens.read)).toBe('FORBIDDEN');
         expect(await codeFor(tokens.write)).toBe('FORBIDDEN');
@@ -104,6 +106,58 @@ describe('who may call each root field (every field of the schema, so new ones a
       await letThrough(tokens.write);
       if (needs === 'write') expect(await codeFor(tokens.read)).toBe('FORBIDDEN');
       else await letThrough(tokens.read);
+
+      function operationChecks() {
+        const codeFor = async (auth: string) =>
+          (await gql(document, variables, { auth })).errors?.[0]?.extensions?.code;
+        /** Let through: answered (the sample input may still be refused or name nothing that exists). */
+        const letThrough = async (auth: string) => {
+          const response = await gql(document, variables, { auth });
+          expect(response.status).toBe(200);
+          const code = response.errors?.[0]?.extensions?.code;
+          expect([undefined, 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT'], `${field.name}: ${code}`).toContain(code);
+        };
+        return { codeFor, letThrough };
+      }
     });
   }
 });
+
+let writes = 0;
+
+/**
+ * A subscription over SSE (in-process): a refusal is its first and only event; one let through stays open and
+ * delivers ada's next change (written until one arrives).
+ */
+function subscriptionChecks(document: string) {
+  const open = (auth: string) =>
+    subscribeSse({ url: 'http://attrql.test', auth, query: document }, (async (input: string, init: RequestInit) =>
+      yoga.fetch(new Request(input, init))) as typeof fetch);
+  const codeFor = async (auth: string) => {
+    const stream = open(auth);
+    try {
+      await stream.waitForEnd();
+      return stream.errorCodes()[0];
+    } finally {
+      stream.close();
+    }
+  };
+  const letThrough = async (auth: string) => {
+    const stream = open(auth);
+    try {
+      const write = () => {
+        writes += 1;
+        return gql(
+          'mutation W($n: Int!) { updatePersonAttributes(input: { personId: "ada", bucket: "end_user_read_write", attributes: { n: $n } }) { person { id } } }',
+          { n: writes },
+          { auth: apiKey },
+        );
+      };
+      await untilLive([stream], write, () => true);
+      expect(stream.errors()).toEqual([]);
+    } finally {
+      stream.close();
+    }
+  };
+  return { codeFor, letThrough };
+}

@@ -24,22 +24,35 @@ export function isIntrospectionOnly(document: DocumentNode, operationName?: stri
  * while GraphiQL is on, so the GraphiQL page can load the schema.
  */
 export function authPlugin(options: { openIntrospection: boolean }): Plugin<Context> {
+  /** Throws the AppError of a refusal. */
   const authenticate = async (args: ExecutionArgs) => {
     const ctx = args.contextValue as Context;
     if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
-    try {
-      const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
-      checkOrgHeader(ctx.request.headers, principal);
-      consumeRateLimit(principal.credential);
-      ctx.principal = principal;
-    } catch (error) {
-      if (error instanceof AppError) throw toGraphQLError(error, true);
-      throw error;
-    }
+    const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
+    checkOrgHeader(ctx.request.headers, principal);
+    consumeRateLimit(principal.credential);
+    ctx.principal = principal;
   };
   return {
-    onExecute: ({ args }) => authenticate(args),
-    // Subscriptions do not pass onExecute: they are authenticated (and counted) once, when they start.
-    onSubscribe: ({ args }) => authenticate(args),
+    onExecute: async ({ args }) => {
+      try {
+        await authenticate(args);
+      } catch (error) {
+        if (error instanceof AppError) throw toGraphQLError(error, true);
+        throw error;
+      }
+    },
+    // Subscriptions do not pass onExecute: they are authenticated (and counted) once, when they start. A refusal is
+    // the subscription's only result (SSE: HTTP 200, one `next` {errors}, then `complete`; WebSocket: `next` then
+    // `complete`), not an HTTP 401/429: graphql-sse's client takes any non-2xx for a network failure and retries
+    // without ever showing the error, and an error thrown here would close a WebSocket (4500) with all its operations.
+    onSubscribe: async ({ args, setResultAndStopExecution }) => {
+      try {
+        await authenticate(args);
+      } catch (error) {
+        if (error instanceof AppError) return setResultAndStopExecution({ errors: [toGraphQLError(error)] });
+        throw error;
+      }
+    },
   };
 }
