@@ -214,7 +214,7 @@ describe('cursors', () => {
     const personId = 'cur';
     const refused = await gql(query, { id: personId, after: old }, { auth });
     const error = expectError(refused, 'BAD_USER_INPUT');
-    expect((error.extensions?.issues as { path: string[] }[]).map((issue) => issue.path)).toEqual([['after']]);
+    expect(error.extensions?.issues?.map((issue) => issue.path)).toEqual([['after']]);
     const inside = craftCursor(0, 1, Date.now() - 89 * dayMs);
     const page = expectData(
       await gql<{ person: { history: { nodes: unknown[] } } }>(query, { id: personId, after: inside }, { auth }),

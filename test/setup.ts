@@ -13,6 +13,9 @@ process.env.DATABASE_URL = database.url;
 await migrate(databaseConfig(database.url));
 
 afterAll(async () => {
+  // The live feed's listening connection (PostgreSQL) would keep the pool from closing.
+  const { changeFeed } = await import('../src/live/change-feed.ts');
+  await changeFeed.stop();
   const { database } = await import('../src/db/client.ts');
   await database.close();
   // This file's own database and any other it created (for extra instances, migrations, …).

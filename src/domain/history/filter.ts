@@ -10,8 +10,11 @@ export interface ChangeFilter {
   areas?: readonly ChangeArea[] | null;
   bucket?: string | null;
   name?: string | null;
-  /** For end users: buckets whose entries they may not see. */
-  hiddenBuckets?: readonly string[];
+  /**
+   * For end users: the buckets whose entries they may see; any other one is hidden, one created since this list was
+   * read too (a list of what to hide would let a new NO_ACCESS bucket through). Unset: every bucket.
+   */
+  visibleBuckets?: readonly string[] | null;
   /**
    * For end users: the user attributes (ids) whose entries they may see; any other one is hidden, a deleted one
    * too (its definition, and so its userCanView, is gone). Unset: every attribute.
@@ -27,11 +30,7 @@ export interface ChangeFilter {
 
 function isFiltering(filter: ChangeFilter): boolean {
   return Boolean(
-    filter.areas ||
-      filter.bucket != null ||
-      filter.name != null ||
-      filter.hiddenBuckets?.length ||
-      filter.visibleAttributeIds,
+    filter.areas || filter.bucket != null || filter.name != null || filter.visibleBuckets || filter.visibleAttributeIds,
   );
 }
 
@@ -39,7 +38,7 @@ export function entryMatches(entry: ChangeEntry, filter: ChangeFilter): boolean 
   if (filter.areas && !filter.areas.includes(entry.area)) return false;
   if (filter.bucket != null && entry.bucket !== filter.bucket) return false;
   if (filter.name != null && entry.name !== filter.name) return false;
-  if (entry.area === 'ATTRIBUTE' && filter.hiddenBuckets?.includes(entry.bucket ?? '')) return false;
+  if (entry.area === 'ATTRIBUTE' && filter.visibleBuckets?.includes(entry.bucket ?? '') === false) return false;
   if (entry.area === 'USER_ATTRIBUTE' && filter.visibleAttributeIds?.includes(entry.attributeId ?? '') === false) {
     return false;
   }
@@ -64,7 +63,8 @@ export function filterClause(d: Dialect, start: number): string {
     WHERE (${list(areas)} IS NULL OR ${field('area')} ${inList(d, start + 1)})
       AND (${text(bucket)} IS NULL OR ${field('bucket')} = ${text(bucket)})
       AND (${text(name)} IS NULL OR ${field('name')} = ${text(name)})
-      AND NOT (${field('area')} = 'ATTRIBUTE' AND ${field('bucket')} ${inList(d, start + 4)})
+      AND NOT (${field('area')} = 'ATTRIBUTE' AND ${list(`$${start + 4}`)} IS NOT NULL
+        AND NOT (COALESCE(${field('bucket')}, '') ${inList(d, start + 4)}))
       AND NOT (${field('area')} = 'USER_ATTRIBUTE' AND ${list(`$${start + 5}`)} IS NOT NULL
         AND NOT (COALESCE(${field('attributeId')}, '') ${inList(d, start + 5)}))))
     AND (NOT ${d === 'sqlite' ? `$${start + 6}` : `$${start + 6}::boolean`} OR NOT EXISTS (SELECT 1 FROM "PersonChange" g
@@ -79,7 +79,7 @@ export function filterParams(filter: ChangeFilter): SqlParam[] {
     filter.areas ? [...filter.areas] : null,
     filter.bucket ?? null,
     filter.name ?? null,
-    [...(filter.hiddenBuckets ?? [])],
+    filter.visibleBuckets ? [...filter.visibleBuckets] : null,
     filter.visibleAttributeIds ? [...filter.visibleAttributeIds] : null,
     filter.currentPersonOnly ?? false,
   ];

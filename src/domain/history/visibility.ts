@@ -12,7 +12,7 @@ import type { ChangeFilter } from './filter.ts';
  */
 export interface Visibility {
   /** Added to every filter of this caller. */
-  hidden: Pick<ChangeFilter, 'hiddenBuckets' | 'visibleAttributeIds' | 'currentPersonOnly'>;
+  hidden: Pick<ChangeFilter, 'visibleBuckets' | 'visibleAttributeIds' | 'currentPersonOnly'>;
   /** User attributes whose values are hidden from everyone. */
   hiddenValueIds: ReadonlySet<string>;
 }
@@ -26,7 +26,7 @@ export async function visibilityOf(reader: Reader): Promise<Visibility> {
   return {
     hidden: endUser
       ? {
-          hiddenBuckets: buckets.filter((b) => b.endUserPermissions === 'NO_ACCESS').map((b) => b.name),
+          visibleBuckets: buckets.filter((b) => b.endUserPermissions !== 'NO_ACCESS').map((b) => b.name),
           visibleAttributeIds: definitions.filter((d) => d.userCanView).map((d) => d.id),
           currentPersonOnly: true,
         }
