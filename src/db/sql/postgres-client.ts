@@ -92,6 +92,10 @@ export class PostgresClient implements SqlClient {
     }
   }
 
+  async notify(channel: string): Promise<void> {
+    await this.pool.query("SELECT pg_notify($1, '')", [channel]);
+  }
+
   async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
     const client = await this.pool.connect();
     let done = false;

@@ -41,6 +41,11 @@ export interface SqlClient extends SqlRunner {
    * returned function is called. `onLost` is told when that connection fails (listen again after it).
    */
   listen?(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: NOTIFY `channel`. A background wake-up of other instances, not part of any request, so the
+   * statement counter (which measures requests) does not count it.
+   */
+  notify?(channel: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -47,11 +47,11 @@ let notifyTimer: NodeJS.Timeout | null = null;
  */
 export function changeCommitted(change?: PersonChange): void {
   for (const listener of listeners) listener(change);
-  if (sql.dialect !== 'postgresql' || notifyTimer) return;
+  if (!sql.notify || notifyTimer) return;
   notifyTimer = setTimeout(() => {
     notifyTimer = null;
     sql
-      .run(`SELECT pg_notify('${changeChannel}', '')`)
+      .notify?.(changeChannel)
       .catch((error: Error) => log('could not notify the other instances of a change', { error: error.message }));
   }, notifyEveryMs);
 }
