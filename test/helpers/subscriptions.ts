@@ -25,22 +25,9 @@ export const feedDoc = `query Feed($after: String, $personId: ID) {
   }
 }`;
 
-export interface EntryJson {
-  area: string;
-  bucket: string | null;
-  name: string;
-  before: unknown;
-  after: unknown;
-}
-export interface ChangeJson {
-  cursor: string;
-  personId: string;
-  kind: 'CREATED' | 'UPDATED' | 'DELETED';
-  eTag: string | null;
-  at: string;
-  actor: { kind: string; id: string };
-  entries: EntryJson[];
-}
+import type { ChangeJson } from './history.ts';
+
+export type { ChangeJson, EntryJson } from './history.ts';
 export interface ErrorJson {
   message: string;
   path?: (string | number)[];
