@@ -4,6 +4,7 @@ import { beginWhileBusy, lockedWhileBusy } from '../sqlite-busy.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
+import { GroupCommit } from './sqlite-group-commit.ts';
 
 /** `$1 … $n` → `?` with the arguments in order of appearance (better-sqlite3 binds `?` by position). */
 interface Compiled {
@@ -30,8 +31,7 @@ export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
   private readonly cache = new Map<string, Compiled>();
   private readonly runner: SqlRunner;
-  /** The open transaction's afterCommit callbacks (one transaction at a time: the lock). */
-  private committed: (() => void)[] = [];
+  private readonly groups: GroupCommit;
 
   constructor(
     private readonly database: Database,
@@ -42,8 +42,14 @@ export class SqliteClient implements SqlClient {
       all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
         this.allNow<T>(statement, params),
       run: async (statement, params = []) => this.runNow(statement, params),
-      afterCommit: (callback) => void this.committed.push(callback),
+      afterCommit: (callback) => this.groups.afterCommit(callback),
     };
+    this.groups = new GroupCommit({
+      // The write lock is taken first (waiting asynchronously while another process has it), then everything runs.
+      begin: () => beginWhileBusy(this.lock, () => this.runNow('BEGIN IMMEDIATE', [])),
+      run: (statement) => void this.runNow(statement, []),
+      inTransaction: () => this.database.inTransaction,
+    });
   }
 
   private compile(statement: Statement): Compiled {
@@ -86,21 +92,9 @@ export class SqliteClient implements SqlClient {
     return lockedWhileBusy(this.lock, () => this.runNow(statement, params));
   }
 
-  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    // The write lock is taken first (waiting asynchronously while another process has it), then everything runs.
-    const release = await beginWhileBusy(this.lock, () => this.runNow('BEGIN IMMEDIATE', []));
-    this.committed = [];
-    try {
-      const result = await fn(this.runner);
-      this.runNow('COMMIT', []);
-      for (const callback of this.committed) callback();
-      return result;
-    } catch (error) {
-      if (this.database.inTransaction) this.runNow('ROLLBACK', []);
-      throw error;
-    } finally {
-      release();
-    }
+  /** Concurrent transactions of this process commit together (sqlite-group-commit.ts), each still on its own. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.groups.run(() => fn(this.runner));
   }
 
   afterCommit(callback: () => void): void {
