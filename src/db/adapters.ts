@@ -4,6 +4,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 import pg from 'pg';
 import { log } from '../log.ts';
 import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
+import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
 import { statementCounter } from './statement-counter.ts';
 
@@ -36,8 +37,13 @@ export function adapterFactory(config: DatabaseConfig, pool?: pg.Pool): SqlDrive
   return wrapFactory(factory, async (adapter) => {
     // WAL is persistent (set by the migrator); synchronous=NORMAL is per connection and safe under WAL. Waits for
     // another process's write lock happen in JavaScript, without blocking the event loop (sqlite-busy.ts).
-    await adapter.executeScript('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0');
-    return countStatements(new SerializedSqliteAdapter(adapter));
+    // Checkpoints run in a worker thread (sqlite-checkpointer.ts); this connection's own only as a backstop.
+    await adapter.executeScript(
+      `PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0; PRAGMA wal_autocheckpoint = ${backstopPages}`,
+    );
+    const checkpointer = startCheckpointer(sqlitePath(config));
+    const counted = countStatements(new SerializedSqliteAdapter(adapter));
+    return { ...counted, dispose: () => checkpointer.stop().then(() => counted.dispose()) };
   });
 }
 
