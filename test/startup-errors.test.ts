@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'no
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { packageName, version } from 'better-sqlite3/driver';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/db/providers.ts';
@@ -176,5 +177,39 @@ describe('a SQLite database this process cannot write', () => {
       'attrql',
       new RegExp(`cannot create the folder ${locked}/data for the SQLite database \\(EACCES\\)`),
     );
+  });
+});
+
+// The driver's addon is the one that does not load (built by another Node, no binary for this platform); the
+// preload makes loading any addon fail as a NODE_MODULE_VERSION mismatch does.
+describe('a SQLite driver whose addon does not load', () => {
+  it('names the driver, the Node version and what to run', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'attrql-driver-'));
+    const preload = join(folder, 'addon-fails.cjs');
+    writeFileSync(
+      preload,
+      `require('node:module')._extensions['.node'] = (_module, filename) => {
+        const error = new Error("The module '" + filename + "'\\nwas compiled against a different Node.js version using\\n" +
+          'NODE_MODULE_VERSION 1. This version of Node.js requires\\nNODE_MODULE_VERSION ' + process.versions.modules +
+          '. Please try re-compiling or re-installing\\nthe module (for instance, using \`npm rebuild\` or \`npm install\`).');
+        error.code = 'ERR_DLOPEN_FAILED';
+        throw error;
+      };`,
+    );
+    const { exited } = nodeMain({
+      DATABASE_URL: join(folder, 'attrql.db'),
+      PORT: String(await freePort()),
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`,
+    });
+    const line = expectOneLine(
+      await exited,
+      'attrql',
+      new RegExp(
+        `^attrql: the SQLite driver better-sqlite3 ${version} \\(${packageName}, picked for Node ${process.version}\\) ` +
+          'does not load: .*NODE_MODULE_VERSION 1\\. .*; ',
+      ),
+    );
+    if (packageName === 'better-sqlite3-v12')
+      expect(line).toMatch(/; run "npm rebuild better-sqlite3-v12" with this Node/);
   });
 });

@@ -99,6 +99,8 @@ export function describeStartupError(
 ): { line: string; known: boolean } {
   if (error instanceof StartupError) return { line: error.message, known: true };
   for (const facts of chain(error)) {
+    // The SQLite driver's addon does not load here (packages/better-sqlite3-by-node): its message says what to do.
+    if (facts.code === 'ERR_SQLITE_DRIVER_LOAD') return { line: facts.message, known: true };
     const listen = facts.syscall === 'listen' ? describeListen(facts) : undefined;
     if (listen) return { line: listen, known: true };
     if (databaseUrl && /^postgres(ql)?:\/\//i.test(databaseUrl) && URL.canParse(databaseUrl)) {
