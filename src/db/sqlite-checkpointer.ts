@@ -51,7 +51,9 @@ export function startCheckpointer(path: string): Checkpointer {
   worker.unref(); // never what keeps the process alive
   worker.on('message', (message: { failed?: string }) => {
     if (message.failed)
-      log('background WAL checkpoint failed; commits checkpoint themselves', { error: message.failed });
+      log(`background WAL checkpoint failed; commits checkpoint at the ${backstopPages}-page backstop`, {
+        error: message.failed,
+      });
   });
   worker.on('error', (error) => log('background WAL checkpoint stopped', { error: error.message }));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
