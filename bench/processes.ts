@@ -54,7 +54,11 @@ export async function startServer(name: string, script: string, env: Record<stri
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // A built bundle (.mjs, what `npm start` runs) runs as it is; TypeScript through tsx.
-  const node = script.endsWith('.mjs') ? [process.execPath, script] : [process.execPath, '--import', 'tsx', script];
+  // BENCH_SERVER_NODE_ARGS: extra node options for the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const node = script.endsWith('.mjs')
+    ? [process.execPath, ...extra, script]
+    : [process.execPath, ...extra, '--import', 'tsx', script];
   const [command, ...args] = pinned(serverCore, node);
   let child: ChildProcess;
   let stderr = '';
