@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/domain/organizations.ts';
 import { onPostgres } from './helpers/database.ts';
@@ -127,6 +128,42 @@ describe(`two instances on one ${onPostgres ? 'PostgreSQL database' : 'SQLite fi
     // And every merged value is there, or was overwritten by a later merge of the same key.
     const values = onA.changes().flatMap((change) => change.entries.map((entry) => entry.after));
     for (const m of merges) for (const value of Object.values(m.attributes)) expect(values).toContain(value);
+  });
+
+  // PostgreSQL orders the feed by transaction id and delivers nothing above the oldest running transaction. One
+  // in another database of the same server can never write here, and must not hold delivery back.
+  it.runIf(onPostgres)('delivers within 1 s while another database of the server has a long transaction', async () => {
+    await createPerson(a.url, apiKey, 'x-other-db');
+    const onA = track(
+      subscribeSse({ url: a.url, auth: apiKey, query: personChangesDoc, variables: { personId: 'x-other-db' } }),
+    );
+    await untilLive(
+      [onA],
+      (value) => merge(a.url, apiKey, 'x-other-db', 'end_user_read_write', { value }),
+      (change) => change.personId === 'x-other-db',
+    );
+    const other = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()'); // now it holds the server's oldest transaction id
+      const latencies: number[] = [];
+      for (let round = 0; round < 3; round += 1) {
+        const value = `beside-${round}`;
+        const sent = Date.now();
+        await merge(round % 2 === 0 ? a.url : b.url, apiKey, 'x-other-db', 'end_user_read_write', { value });
+        await onA.waitForChange(value, (change) => change.entries.some((entry) => entry.after === value), 5000);
+        latencies.push(Date.now() - sent);
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the next write finds the feed settled
+      }
+      for (const latency of latencies) expect(latency, `latencies ${latencies.join(', ')} ms`).toBeLessThan(1000);
+      // The personChanges query, read from the start, holds them too.
+      const feed = await readFeed(b.url, apiKey, null, 'x-other-db');
+      expect(feed.changes.flatMap((change) => change.entries.map((entry) => entry.after))).toContain('beside-2');
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { sql } from '../db/client.ts';
 import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
-import { changesWaiting, currentPosition, readAllChanges } from '../domain/history/read.ts';
+import { currentPosition, type FeedBatch, readFeed } from '../domain/history/read.ts';
 import { changeChannel, onChangeRecorded } from '../domain/history/record.ts';
 import { log } from '../log.ts';
 import type { SubscriberQueue } from './subscriber-queue.ts';
@@ -11,6 +11,17 @@ const sqlitePollMs = 100;
 /** PostgreSQL: how soon to look again when committed changes wait for an older transaction to end. */
 const settlePollMs = 50;
 const retryMs = 1000;
+/**
+ * At least this long between the starts of two reads of the log. Under steady writes every commit wakes the feed;
+ * reading on each would cost the database a statement per write. Waiting a little reads a burst in one go.
+ */
+const readEveryMs = 25;
+/**
+ * PostgreSQL: how long the same transaction may stay the oldest running one before the feed reads past other
+ * databases' transactions (a costlier read: it reads pg_locks, which briefly holds up every backend's locking).
+ * Under steady writes the oldest transaction changes every few milliseconds and the plain read keeps up.
+ */
+const stuckMs = 200;
 /**
  * PostgreSQL: a writer that crashed between its commit and its NOTIFY sends no wake-up; reading this often anyway
  * bounds how late such a change can be (an indexed read that finds nothing, otherwise).
@@ -30,8 +41,13 @@ export class ChangeFeed {
   private stopWatching: (() => Promise<void>) | null = null;
   private reading = false;
   private readAgain = false;
-  /** Changes were left waiting for an older transaction: look past other databases' transactions next time. */
-  private waited = false;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
+  private readTimer: NodeJS.Timeout | null = null;
+  /**
+   * PostgreSQL: the oldest running transaction at the last read, when a read first and last saw it the oldest, and
+   * whether changes were waiting for it then.
+   */
+  private oldest: { xmin: string; since: number; seen: number; waiting: boolean } | null = null;
 
   /** Starts handing changes committed from now on to `queue`. */
   async add(queue: SubscriberQueue): Promise<void> {
@@ -53,11 +69,20 @@ export class ChangeFeed {
     return this.subscribers.size;
   }
 
-  /** Reads the log now (or right after the read under way). */
+  /** Reads the log soon: now, or after the read under way, or once `readEveryMs` has passed since the last one. */
   wake = (): void => {
     if (!this.position || this.subscribers.size === 0) return;
     if (this.reading) {
       this.readAgain = true;
+      return;
+    }
+    if (this.readTimer) return;
+    const wait = this.lastReadAt + readEveryMs - performance.now();
+    if (wait > 0) {
+      this.readTimer = setTimeout(() => {
+        this.readTimer = null;
+        this.wake();
+      }, wait);
       return;
     }
     void this.read();
@@ -141,26 +166,30 @@ export class ChangeFeed {
 
   private async read(): Promise<void> {
     this.reading = true;
+    this.readAgain = false;
+    this.lastReadAt = performance.now();
     try {
+      const oldest = this.oldest;
+      const pastOtherDatabases = oldest?.waiting === true && oldest.seen - oldest.since >= stuckMs;
+      let batch: FeedBatch;
       do {
-        this.readAgain = false;
-        let changes: PersonChange[];
-        do {
-          changes = await readAllChanges(this.position as ChangePosition, batchSize, this.waited);
-          for (const change of changes) {
-            for (const queue of this.subscribers) queue.push(change);
-            this.position = change.position;
-          }
-        } while (changes.length === batchSize);
-        this.waited = await changesWaiting(this.position as ChangePosition);
-        if (this.waited) setTimeout(this.wake, settlePollMs).unref();
-      } while (this.readAgain);
+        batch = await readFeed(this.position as ChangePosition, batchSize, pastOtherDatabases);
+        for (const change of batch.changes) {
+          for (const queue of this.subscribers) queue.push(change);
+          this.position = change.position;
+        }
+      } while (batch.changes.length === batchSize);
+      const { xmin, waiting } = batch;
+      const since = oldest?.xmin === xmin ? oldest.since : this.lastReadAt;
+      this.oldest = { xmin, since, seen: this.lastReadAt, waiting };
+      if (waiting) setTimeout(this.wake, settlePollMs).unref();
     } catch (error) {
       log('change feed could not read the log; retrying', { error: (error as Error).message });
       setTimeout(this.wake, retryMs).unref();
     } finally {
       this.reading = false;
     }
+    if (this.readAgain) this.wake();
   }
 
   /** Ends every subscription (at shutdown): each is told to resume elsewhere, and its response completes. */
@@ -173,6 +202,8 @@ export class ChangeFeed {
     const stop = this.stopWatching;
     this.stopWatching = null;
     this.starting = null;
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.readTimer = null;
     this.position = null;
     await stop?.();
   }

@@ -1,5 +1,5 @@
 import { sql } from '../../db/client.ts';
-import { type Dialect, inList, perDialect, type Row, type SqlParam, toDate } from '../../db/sql/sql-client.ts';
+import { inList, perDialect, type Row, type SqlParam, toDate } from '../../db/sql/sql-client.ts';
 import type { ChangeActor, ChangeEntry, ChangePosition, PersonChange, PersonChangeKind } from './change.ts';
 import { type ChangeFilter, filterClause, filterParams } from './filter.ts';
 
@@ -13,10 +13,6 @@ import { type ChangeFilter, filterClause, filterParams } from './filter.ts';
  */
 
 const columns = `c."txid", c."id", c."orgId", c."personId", c."kind", c."eTag", c."at", c."actorKind", c."actorId", c."entries"`;
-
-/** Only rows every one of whose transactions has ended (PostgreSQL; SQLite serializes writers). */
-const settled = (d: Dialect) =>
-  d === 'sqlite' ? 'true' : `c."txid" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
 
 const after = (txid: string, id: string) => `(c."txid", c."id") > (CAST(${txid} AS BIGINT), CAST(${id} AS BIGINT))`;
 const before = (txid: string, id: string) => `(c."txid", c."id") < (CAST(${txid} AS BIGINT), CAST(${id} AS BIGINT))`;
@@ -40,15 +36,16 @@ const positionParams = (position: ChangePosition | null | undefined): SqlParam[]
 // The oldest running transaction may belong to another database of the same PostgreSQL server (any long
 // transaction there holds xmin back), and can never write here. This bound skips the transactions positively
 // owned by a session of another database (pg_locks: each holds an exclusive lock on its own id); any other
-// running one, or one that ended since the snapshot, still bounds. Costlier (it reads the lock table), so the live feed
-// uses it only when changes are left waiting; page reads (the query, a subscription's replay) always do, so they
-// never lag behind what the feed already delivered.
+// running one, or one that ended since the snapshot, still bounds. Costlier (it reads the lock table once), so the
+// live feed uses it only when the same oldest transaction has held changes back for a while (change-feed.ts);
+// page reads (the query, a subscription's replay) always do, so they never lag behind what the feed delivered.
 const ourDatabaseBound = `COALESCE(
-  (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) x WHERE NOT EXISTS (
-    SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-    WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'
-      AND l.transactionid::text = (x::text::bigint % 4294967296)::text
-      AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+  (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) x
+    WHERE (x::text::bigint % 4294967296)::text NOT IN (
+      SELECT l.transactionid::text FROM pg_locks l
+      WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock' AND l.transactionid IS NOT NULL
+        AND l.pid IN (SELECT a.pid FROM pg_stat_activity a
+          WHERE a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))),
   pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`;
 
 // $1 org, $2 person or null, $3/$4 position or nulls, $5… the filter, $12 limit.
@@ -108,39 +105,54 @@ export async function readHistories(
   return byPerson;
 }
 
-const allFeed = perDialect(
-  (d) => `SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')} AND ${settled(d)}
-    ORDER BY c."txid", c."id" LIMIT $3`,
-);
-
-const allFeedPastOtherDatabases = `SELECT ${columns} FROM "PersonChange" c
-  WHERE ${after('$1', '$2')} AND c."txid" < ${ourDatabaseBound}
+const sqliteFeed = `SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')}
   ORDER BY c."txid", c."id" LIMIT $3`;
 
+// One statement (one snapshot): the rows below `bound`, whether committed rows at or above it wait, and the
+// snapshot's xmin. With no row to read, one row of nulls still carries "waiting" and "xmin". The bound is
+// computed once (MATERIALIZED): inlined into the row filter, it would be computed again for every row.
+const postgresFeed = (bound: string) => `WITH b AS MATERIALIZED (
+    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin", ${bound} AS "bound"),
+  w AS MATERIALIZED (SELECT b."xmin", b."bound",
+    EXISTS (SELECT 1 FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" >= b."bound") AS "waiting" FROM b)
+  SELECT w."xmin", w."waiting", s.* FROM w LEFT JOIN LATERAL (
+    SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" < w."bound"
+    ORDER BY c."txid", c."id" LIMIT $3) s ON true`;
+const postgresFeedBelowXmin = postgresFeed('pg_snapshot_xmin(pg_current_snapshot())::text::bigint');
+const postgresFeedPastOtherDatabases = postgresFeed(ourDatabaseBound);
+
+export interface FeedBatch {
+  /** Every organization's changes after the position, oldest first. */
+  changes: PersonChange[];
+  /**
+   * PostgreSQL: committed changes after the position wait for an older transaction to end (which may write no
+   * change, and so send no wake-up): the feed reads again shortly.
+   */
+  waiting: boolean;
+  /** PostgreSQL: the oldest running transaction (the snapshot's xmin). While it stays the same, it holds changes back. */
+  xmin: string;
+}
+
 /**
- * Every organization's changes after `position`, oldest first: what one instance's live feed reads.
+ * What one instance's live feed reads: every organization's changes after `position`, at most `limit`.
  * `pastOtherDatabases`: do not wait for transactions of other databases (PostgreSQL; see above).
  */
-export async function readAllChanges(
+export async function readFeed(
   position: ChangePosition,
   limit: number,
   pastOtherDatabases = false,
-): Promise<PersonChange[]> {
-  const statement = pastOtherDatabases && sql.dialect === 'postgresql' ? allFeedPastOtherDatabases : allFeed;
-  const rows = await sql.all(statement, [position.txid, position.id, limit]);
-  return rows.map(changeFromRow);
-}
-
-const unsettled = `SELECT 1 AS "waiting" FROM "PersonChange" c
-  WHERE ${after('$1', '$2')} AND c."txid" >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint LIMIT 1`;
-
-/**
- * PostgreSQL: whether committed changes after `position` wait for an older transaction to end (which may write
- * no change, and so send no wake-up): the feed then reads again shortly.
- */
-export async function changesWaiting(position: ChangePosition): Promise<boolean> {
-  if (sql.dialect === 'sqlite') return false;
-  return (await sql.all(unsettled, [position.txid, position.id])).length > 0;
+): Promise<FeedBatch> {
+  const params = [position.txid, position.id, limit];
+  if (sql.dialect === 'sqlite') {
+    return { changes: (await sql.all(sqliteFeed, params)).map(changeFromRow), waiting: false, xmin: '0' };
+  }
+  const rows = await sql.all(pastOtherDatabases ? postgresFeedPastOtherDatabases : postgresFeedBelowXmin, params);
+  const first = rows[0];
+  return {
+    changes: rows.filter((row) => row.id != null).map(changeFromRow),
+    waiting: first?.waiting === true,
+    xmin: String(first?.xmin),
+  };
 }
 
 const maxId = '9223372036854775807';
