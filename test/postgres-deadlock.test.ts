@@ -48,7 +48,7 @@ describe.skipIf(!onPostgres)('a PostgreSQL deadlock', () => {
     const write = gql(setGroupsDoc, { input: { personId: 'd', groups: ['cc'] } }, { auth: org.apiKey });
     await until(async () => {
       const waiting = await other.query(
-        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'attrql' AND wait_event_type = 'Lock'`,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'attrql' AND wait_event_type = 'Lock'`,
       );
       return (waiting.rowCount ?? 0) > 0;
     });
