@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** What GraphiQL opens with: a ready operation and a header template to fill in. */
@@ -72,18 +71,20 @@ mutation UpdateMyAttributes {
   headers: JSON.stringify({ Authorization: 'Bearer <your org API key or person token>' }, null, 2),
 };
 
-const rendered = new Map<string, string>();
+const rendered = new Map<string, Promise<string>>();
 
 /**
  * GraphiQL's page with its scripts and styles inlined from the installed `@graphql-yoga/render-graphiql` package,
  * so it works without internet (Yoga's default loads them from a CDN). The page is ~9 MB: rendered once per
- * option set, not per request.
+ * option set, not per request. The package is loaded on the first request for the page, not at start-up: its
+ * module keeps about 30 MB of heap that a server nobody opens GraphiQL on does not need.
  */
-export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
+export function renderOfflineGraphiQL(options: GraphiQLOptions): Promise<string> {
   const key = JSON.stringify(options);
   let page = rendered.get(key);
   if (page === undefined) {
-    page = renderGraphiQL(options);
+    page = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
+    page.catch(() => rendered.delete(key));
     rendered.set(key, page);
   }
   return page;
