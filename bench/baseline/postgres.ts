@@ -83,6 +83,9 @@ class Unchanged extends Error {
 
 export function postgresStore(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'attrql-bench-baseline' });
+  // An idle connection the server ends (a restart, the database dropped while the pool closes) is not the
+  // baseline's failure; unhandled, the pool's 'error' event would end the process. Like attrql's pool, say so.
+  pool.on('error', (error) => process.stderr.write(`baseline: idle database connection lost: ${error.message}\n`));
 
   const inTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
