@@ -4,6 +4,7 @@ import { rateLimitSyncMs } from '../src/auth/rate-limit.ts';
 import { statementCounter } from '../src/db/statement-counter.ts';
 import { createServer, yoga } from '../src/server.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
+import { awayFromWindowEdge } from './helpers/rate-limit-window.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 
 let org: { orgId: string; apiKey: string };
@@ -190,12 +191,6 @@ describe('HTTP rules', () => {
 
 describe('rate limit', () => {
   const query = '{ person(id: "x") { id } }';
-  const windowMs = 60_000;
-  /** Counts restart at every full minute: start a run only when it can finish inside the current window. */
-  const awayFromWindowEdge = async (needMs: number) => {
-    const left = windowMs - (Date.now() % windowMs);
-    if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
-  };
   let other: ServerProcess | undefined;
 
   afterEach(() => {

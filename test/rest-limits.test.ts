@@ -4,6 +4,7 @@ import { looker } from '../src/rest/looker.ts';
 import { pubnub } from '../src/rest/pubnub.ts';
 import { newOrg } from './helpers/graphql.ts';
 import { createPerson } from './helpers/persons.ts';
+import { awayFromWindowEdge } from './helpers/rate-limit-window.ts';
 import { call, type RestResponse, startRestServer } from './helpers/rest.ts';
 import type { ServerProcess } from './helpers/server-process.ts';
 import { createAttribute } from './helpers/user-attributes.ts';
@@ -30,6 +31,7 @@ const bodyOf = (size: number) => JSON.stringify({ name: 'x'.repeat(size - 11) })
 
 describe('PubNub', () => {
   it('413 one byte over the body limit, served at it; 429 with Retry-After after the limit', async () => {
+    await awayFromWindowEdge(10_000);
     const org = await newOrg('pubnub-limits');
     const path = `/v2/objects/${org.orgId}/uuids/lim-1?auth=${org.apiKey}`;
     const headers = { 'Content-Type': 'application/json' };
@@ -62,6 +64,7 @@ describe('PubNub', () => {
 
 describe('Looker', () => {
   it('413 one byte over the body limit; 429 with Retry-After after the limit', async () => {
+    await awayFromWindowEdge(10_000);
     const org = await newOrg('looker-limits');
     const person = await createPerson(org.apiKey);
     const attribute = await createAttribute(org.apiKey, { name: 'note', label: 'Note', type: 'STRING' });

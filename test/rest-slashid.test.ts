@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
 import { createPerson, createRoleDoc, merge, mintToken, personDoc } from './helpers/persons.ts';
+import { awayFromWindowEdge } from './helpers/rate-limit-window.ts';
 import { call, startRestServer } from './helpers/rest.ts';
 import { httpGql, type ServerProcess } from './helpers/server-process.ts';
 
@@ -271,6 +272,7 @@ describe('limits', () => {
   });
 
   it('429 in SlashID’s shape with Retry-After, counted with GraphQL operations of the same key', async () => {
+    await awayFromWindowEdge(10_000);
     const key = await newOrg('slashid-429');
     const person = await createPerson(key.apiKey); // in-process: not counted by the limited server
     const read = () => call(limited.url, 'GET', bucketPath(person.id), { headers: headers(key) });
