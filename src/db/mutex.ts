@@ -1,14 +1,34 @@
-/** A FIFO async lock: `acquire()` resolves with the function that releases it. */
+/**
+ * A FIFO async lock: `acquire()` resolves with the function that releases it; `tryAcquire()` takes it only when
+ * it is free, on the spot. Waiters queue in an array, not in a chain of promises: a chain kept every waiting
+ * request's objects reachable from the previous (already promoted) link, so they outlived young-gen GCs.
+ */
 export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
+  private locked = false;
+  private readonly waiters: (() => void)[] = [];
+
+  /** The release function when the lock was free (now taken), else null. */
+  tryAcquire(): (() => void) | null {
+    if (this.locked) return null;
+    this.locked = true;
+    return this.releaser();
+  }
 
   acquire(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const ready = this.tail.then(() => release);
-    this.tail = this.tail.then(() => next);
-    return ready;
+    const release = this.tryAcquire();
+    if (release) return Promise.resolve(release);
+    return new Promise((resolve) => this.waiters.push(() => resolve(this.releaser())));
+  }
+
+  /** Releasing hands the lock to the first waiter (it stays taken), or frees it. A second call does nothing. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.locked = false;
+    };
   }
 }

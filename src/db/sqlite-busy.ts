@@ -42,6 +42,24 @@ export function lockedWhileBusy<T>(lock: Mutex, run: () => T | Promise<T>): Prom
 }
 
 /**
+ * `lockedWhileBusy` for a synchronous statement (better-sqlite3): when the lock is free, it runs on the spot,
+ * without the promises and closures of a wait (most reads of a busy server); else, or on SQLITE_BUSY, it waits.
+ */
+export function lockedNowOrWhileBusy<T>(lock: Mutex, run: () => T): Promise<T> {
+  const release = lock.tryAcquire();
+  if (release) {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(error);
+    } finally {
+      release();
+    }
+  }
+  return lockedWhileBusy(lock, run);
+}
+
+/**
  * Takes `lock`, then SQLite's write lock with `begin` (BEGIN IMMEDIATE), waiting while another process holds it;
  * resolves with the function that releases `lock` once the transaction has ended.
  */

@@ -1,6 +1,6 @@
 import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
 import type { Mutex } from '../mutex.ts';
-import { beginWhileBusy, lockedWhileBusy } from '../sqlite-busy.ts';
+import { beginWhileBusy, lockedNowOrWhileBusy } from '../sqlite-busy.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -85,11 +85,11 @@ export class SqliteClient implements SqlClient {
   }
 
   all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
-    return lockedWhileBusy(this.lock, () => this.allNow<T>(statement, params));
+    return lockedNowOrWhileBusy(this.lock, () => this.allNow<T>(statement, params));
   }
 
   run(statement: Statement, params: readonly SqlParam[] = []): Promise<number> {
-    return lockedWhileBusy(this.lock, () => this.runNow(statement, params));
+    return lockedNowOrWhileBusy(this.lock, () => this.runNow(statement, params));
   }
 
   /** Concurrent transactions of this process commit together (sqlite-group-commit.ts), each still on its own. */
