@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.ts';
 import { statementCounter } from '../src/db/statement-counter.ts';
+import { onPostgres } from './helpers/database.ts';
 import { expectData, expectError, gql, newOrg } from './helpers/graphql.ts';
 import { waitFor } from './helpers/processes.ts';
 import { getMetadata, removeMutation, sendSet, setMetadata } from './helpers/uuid-metadata.ts';
@@ -164,6 +165,19 @@ describe('eTag, a content fingerprint', () => {
     const a = await setMetadata(org.apiKey, { uuid: 'twin-a', name: 'Twin', custom: { k: 'v' } });
     const b = await setMetadata(org.apiKey, { uuid: 'twin-b', name: 'Twin', custom: { k: 'v' } });
     expect(a.eTag).toBe(b.eTag);
+  });
+
+  it('records an update with the write itself on PostgreSQL: one statement fewer than a write and a log entry', async () => {
+    const count = async (input: Record<string, unknown>) => {
+      const { result, count } = await statementCounter.measure(() => setMetadata(org.apiKey, input));
+      expect(result.name).toBe(input.name);
+      return count;
+    };
+    await setMetadata(org.apiKey, { uuid: 'statements', name: 'A' });
+    const update = await count({ uuid: 'statements', name: 'B' }); // UPDATE … WHERE eTag, and its change
+    expectData(await remove(org.apiKey, 'statements'));
+    const insert = await count({ uuid: 'statements', name: 'C' }); // INSERT of the metadata, and its change
+    expect(update).toBe(onPostgres ? insert - 1 : insert);
   });
 });
 

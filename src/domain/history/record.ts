@@ -1,5 +1,5 @@
 import { sql } from '../../db/client.ts';
-import type { SqlRunner } from '../../db/sql/sql-client.ts';
+import type { SqlParam, SqlRunner } from '../../db/sql/sql-client.ts';
 import { log } from '../../log.ts';
 import type { ChangeEntry, PersonChange, PersonChangeKind, Writer } from './change.ts';
 
@@ -74,4 +74,42 @@ export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange)
   const { personId, kind, eTag, entries } = change;
   const recorded = { position: { txid: '0', id: String(row?.id) }, orgId, personId, kind, eTag, at, actor, entries };
   tx.afterCommit(() => changeCommitted(recorded));
+}
+
+/**
+ * Runs `write` (an UPDATE whose row count decides whether the write happened) and records the change only when it
+ * changed a row: on PostgreSQL in the same statement (`WITH written AS (… RETURNING 1) INSERT … SELECT`), one round
+ * trip fewer; on SQLite, where a statement costs no round trip, as two. Resolves with the rows written.
+ */
+export async function writeAndRecord(
+  tx: SqlRunner,
+  by: Writer,
+  change: NewChange,
+  write: { text: string; params: readonly SqlParam[] },
+): Promise<number> {
+  const empty = change.kind === 'UPDATED' && change.entries.length === 0;
+  if (tx.dialect !== 'postgresql' || empty) {
+    const count = await tx.run(write.text, write.params);
+    if (count > 0) await recordChange(tx, by, change);
+    return count;
+  }
+  const at = change.at ?? new Date();
+  const n = write.params.length;
+  const next = (i: number) => `$${n + i}`;
+  const statement = `WITH written AS (${write.text} RETURNING 1)
+    INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
+    SELECT pg_current_xact_id()::text::bigint, ${[1, 2, 3, 4, 5, 6, 7, 8].map(next).join(', ')} FROM written`;
+  const count = await tx.run(statement, [
+    ...write.params,
+    by.orgId,
+    change.personId,
+    change.kind,
+    change.eTag,
+    at,
+    by.actor.kind,
+    by.actor.id,
+    JSON.stringify(change.entries),
+  ]);
+  if (count > 0) tx.afterCommit(changeCommitted);
+  return count;
 }

@@ -5,7 +5,7 @@ import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import { orRollBack, RollBack } from '../../db/transaction.ts';
 import { AppError, preconditionFailed } from '../../errors.ts';
 import type { Writer } from '../history/change.ts';
-import { recordChange } from '../history/record.ts';
+import { recordChange, writeAndRecord } from '../history/record.ts';
 import { newPersonETag, touchPerson } from '../persons/etag.ts';
 import {
   contentChanges,
@@ -104,16 +104,14 @@ async function writeOnce(
   // The row count decides: only a writer whose eTag is still the stored one writes; the others write nothing.
   const updated = at;
   const columns = columnsOf(content);
-  const count = await tx.run(updateMetadata, [
-    orgId,
-    uuid,
-    ifMatch ?? stored.eTag,
-    ...columnValues(columns),
-    eTag,
-    updated,
-  ]);
+  // The change is recorded with the write, in one statement on PostgreSQL.
+  const entries = contentChanges(contentOf(stored), content);
+  const change = { personId: uuid, kind: 'UPDATED' as const, eTag: person.eTag, entries, at };
+  const count = await writeAndRecord(tx, by, change, {
+    text: updateMetadata,
+    params: [orgId, uuid, ifMatch ?? stored.eTag, ...columnValues(columns), eTag, updated],
+  });
   if (count !== 1) throw ifMatch !== null ? preconditionFailed() : new StaleRead();
-  await logged(contentOf(stored), content);
   return { orgId, personId: uuid, ...columns, eTag, updated };
 }
 
