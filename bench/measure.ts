@@ -87,27 +87,36 @@ export const deliverySummary = (d: DeliveryStats | undefined) =>
 const summary = (r: LoadResult) =>
   `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}${deliverySummary(r.delivery)}`;
 
-/** Closed-loop rounds of one scenario; `baseline` null for scenarios compared with attrql itself (6, 7). */
+/**
+ * Closed-loop rounds of one scenario; `baseline` null for scenarios compared with attrql itself (6, 7).
+ * `reference`: other attrql servers sent the same requests in rounds taking turns with `attrql`'s (scenario 6).
+ */
 export async function measureScenario(
   ctx: Context,
   id: ScenarioId,
   attrql: Server[],
   baseline: Server | null,
+  reference: Server[] | null = null,
 ): Promise<ScenarioResult> {
   const { options, log } = ctx;
   const scenario = scenarios[id];
   const attrqlUrl = (attrql[0] as Server).url;
-  const sides: { target: Target; servers: Server[] }[] = [{ target: 'attrql', servers: attrql }];
-  if (baseline && scenario.hasBaseline) sides.push({ target: 'baseline', servers: [baseline] });
-  const rounds = new Map<Target, { results: LoadResult[]; rss: number }>(
-    sides.map((side) => [side.target, { results: [], rss: 0 }]),
+  type Side = 'attrql' | 'baseline' | 'reference';
+  const sides: { side: Side; target: Target; servers: Server[] }[] = [
+    { side: 'attrql', target: 'attrql', servers: attrql },
+  ];
+  if (baseline && scenario.hasBaseline) sides.push({ side: 'baseline', target: 'baseline', servers: [baseline] });
+  if (reference) sides.push({ side: 'reference', target: 'attrql', servers: reference });
+  const rounds = new Map<Side, { results: LoadResult[]; rss: number }>(
+    sides.map((side) => [side.side, { results: [], rss: 0 }]),
   );
   for (let round = 1; round <= options.rounds; round += 1) {
     for (const side of sides) {
       const stopSampling = sampleRss(side.servers);
       // The first round of each side starts with the warm-up, in the same load generator process.
       const warmupSeconds = round === 1 ? options.warmupSeconds : 0;
-      let result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
+      const url = side.side === 'reference' ? (side.servers[0] as Server).url : attrqlUrl;
+      let result = await job(ctx, id, side.target, side.servers, url, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
         warmupSeconds,
@@ -115,7 +124,7 @@ export async function measureScenario(
       // Not one response in the whole round: the server was stalled (a starved core); such a round means nothing.
       for (let retry = 1; retry <= 2 && result.kind === 'closed' && result.result.requests === 0; retry += 1) {
         log(`${scenario.title}: ${side.target} answered nothing in ${options.durationSeconds} s; repeating the round`);
-        result = await job(ctx, id, side.target, side.servers, attrqlUrl, {
+        result = await job(ctx, id, side.target, side.servers, url, {
           kind: 'closed',
           durationSeconds: options.durationSeconds,
           warmupSeconds: options.warmupSeconds,
@@ -123,18 +132,25 @@ export async function measureScenario(
       }
       const rss = stopSampling();
       if (result.kind !== 'closed') throw new Error('expected a closed-loop result');
-      const entry = rounds.get(side.target) as { results: LoadResult[]; rss: number };
+      const entry = rounds.get(side.side) as { results: LoadResult[]; rss: number };
       entry.results.push(result.result);
       entry.rss = Math.max(entry.rss, rss);
       const warm = warmupSeconds ? ` (after ${warmupSeconds} s warm-up)` : '';
-      log(`${scenario.title}: ${side.target} round ${round}/${options.rounds}${warm}: ${summary(result.result)}`);
+      const name = side.side === 'reference' ? 'reference (limiter off)' : side.side;
+      log(`${scenario.title}: ${name} round ${round}/${options.rounds}${warm}: ${summary(result.result)}`);
     }
   }
-  const measured = (target: Target): Measured | null => {
-    const entry = rounds.get(target);
+  const measured = (side: Side): Measured | null => {
+    const entry = rounds.get(side);
     return entry ? { median: median(entry.results), rounds: entry.results, rssMiB: entry.rss } : null;
   };
-  return { id, title: scenario.title, attrql: measured('attrql') as Measured, baseline: measured('baseline') };
+  return {
+    id,
+    title: scenario.title,
+    attrql: measured('attrql') as Measured,
+    baseline: measured('baseline'),
+    ...(reference ? { reference: measured('reference') } : {}),
+  };
 }
 
 /** Tail latency at `rate` requests per second, evenly paced, against attrql and then the baseline (if any). */

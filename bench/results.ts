@@ -26,6 +26,12 @@ export interface ScenarioResult {
   title: string;
   attrql: Measured;
   baseline: Measured | null;
+  /**
+   * Scenario 6: scenario 1's request on an attrql with the limiter off, in rounds taking turns with 6's on the same
+   * database, so that the limiter's cost is not mixed up with what changed since scenario 1 ran (a fuller database,
+   * minutes of drift on the machine). Absent in results from before it was measured.
+   */
+  reference?: Measured | null;
 }
 
 export interface PacedComparison {
