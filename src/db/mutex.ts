@@ -1,7 +1,7 @@
 /**
  * A FIFO async lock: `acquire()` resolves with the function that releases it; `tryAcquire()` takes it only when
- * it is free, on the spot. Waiters queue in an array, not in a chain of promises: a chain kept every waiting
- * request's objects reachable from the previous (already promoted) link, so they outlived young-gen GCs.
+ * it is free, on the spot. Waiters queue in an array: a free lock costs no promise chain, and a taken one only its
+ * waiter's promise.
  */
 export class Mutex {
   private locked = false;

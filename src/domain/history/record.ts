@@ -6,13 +6,27 @@ import type { ChangeEntry, PersonChange, PersonChangeKind, Writer } from './chan
 /** The PostgreSQL channel a committed change wakes the listeners of every instance on (payload: the org id). */
 export const changeChannel = 'attrql_person_changes';
 
+/** PostgreSQL: a change row from `source`, values or a SELECT; the transaction's id orders it (see read.ts). */
+const insertChangeOnPostgres = (source: string) =>
+  `INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries") ${source}`;
+
 const insertChange = {
   sqlite: `INSERT INTO "PersonChange" ("orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "id"`,
-  // The transaction's id orders the change (see read.ts).
-  postgresql: `INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
-    VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, $5, $6, $7, $8)`,
+  postgresql: insertChangeOnPostgres('VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, $5, $6, $7, $8)'),
 };
+
+/** The values of a change row, in the order of the INSERTs above. */
+const changeParams = (by: Writer, change: NewChange, at: Date): SqlParam[] => [
+  by.orgId,
+  change.personId,
+  change.kind,
+  change.eTag,
+  at,
+  by.actor.kind,
+  by.actor.id,
+  JSON.stringify(change.entries),
+];
 
 export interface NewChange {
   personId: string;
@@ -64,13 +78,13 @@ export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange)
   if (change.kind === 'UPDATED' && change.entries.length === 0) return;
   const at = change.at ?? new Date();
   const { orgId, actor } = by;
-  const params = [orgId, change.personId, change.kind, change.eTag, at, actor.kind, actor.id];
+  const params = changeParams(by, change, at);
   if (tx.dialect === 'postgresql') {
-    await tx.run(insertChange, [...params, JSON.stringify(change.entries)]);
+    await tx.run(insertChange, params);
     tx.afterCommit(changeCommitted);
     return;
   }
-  const [row] = await tx.all<{ id: number }>(insertChange, [...params, JSON.stringify(change.entries)]);
+  const [row] = await tx.all<{ id: number }>(insertChange, params);
   const { personId, kind, eTag, entries } = change;
   const recorded = { position: { txid: '0', id: String(row?.id) }, orgId, personId, kind, eTag, at, actor, entries };
   tx.afterCommit(() => changeCommitted(recorded));
@@ -93,23 +107,11 @@ export async function writeAndRecord(
     if (count > 0) await recordChange(tx, by, change);
     return count;
   }
-  const at = change.at ?? new Date();
-  const n = write.params.length;
-  const next = (i: number) => `$${n + i}`;
+  const params = changeParams(by, change, change.at ?? new Date());
+  const placeholders = params.map((_, i) => `$${write.params.length + i + 1}`).join(', ');
   const statement = `WITH written AS (${write.text} RETURNING 1)
-    INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
-    SELECT pg_current_xact_id()::text::bigint, ${[1, 2, 3, 4, 5, 6, 7, 8].map(next).join(', ')} FROM written`;
-  const count = await tx.run(statement, [
-    ...write.params,
-    by.orgId,
-    change.personId,
-    change.kind,
-    change.eTag,
-    at,
-    by.actor.kind,
-    by.actor.id,
-    JSON.stringify(change.entries),
-  ]);
+    ${insertChangeOnPostgres(`SELECT pg_current_xact_id()::text::bigint, ${placeholders} FROM written`)}`;
+  const count = await tx.run(statement, [...write.params, ...params]);
   if (count > 0) tx.afterCommit(changeCommitted);
   return count;
 }
