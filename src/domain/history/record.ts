@@ -70,12 +70,15 @@ export function changeCommitted(change?: PersonChange): void {
   }, notifyEveryMs);
 }
 
+/** An UPDATED change without entries changed nothing: it is not recorded. */
+const changesNothing = (change: NewChange) => change.kind === 'UPDATED' && change.entries.length === 0;
+
 /**
  * Adds the change to the log inside the write's transaction `tx` (one statement), so it commits or rolls back with
  * the write. An UPDATED change without entries changed nothing and is not recorded.
  */
 export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange): Promise<void> {
-  if (change.kind === 'UPDATED' && change.entries.length === 0) return;
+  if (changesNothing(change)) return;
   const at = change.at ?? new Date();
   const { orgId, actor } = by;
   const params = changeParams(by, change, at);
@@ -101,8 +104,7 @@ export async function writeAndRecord(
   change: NewChange,
   write: { text: string; params: readonly SqlParam[] },
 ): Promise<number> {
-  const empty = change.kind === 'UPDATED' && change.entries.length === 0;
-  if (tx.dialect !== 'postgresql' || empty) {
+  if (tx.dialect !== 'postgresql' || changesNothing(change)) {
     const count = await tx.run(write.text, write.params);
     if (count > 0) await recordChange(tx, by, change);
     return count;
