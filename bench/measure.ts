@@ -116,6 +116,7 @@ export async function measureScenario(
       // The first round of each side starts with the warm-up, in the same load generator process.
       const warmupSeconds = round === 1 ? options.warmupSeconds : 0;
       const url = side.side === 'reference' ? (side.servers[0] as Server).url : attrqlUrl;
+      const name = side.side === 'reference' ? 'reference (limiter off)' : side.side;
       let result = await job(ctx, id, side.target, side.servers, url, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
@@ -123,7 +124,7 @@ export async function measureScenario(
       });
       // Not one response in the whole round: the server was stalled (a starved core); such a round means nothing.
       for (let retry = 1; retry <= 2 && result.kind === 'closed' && result.result.requests === 0; retry += 1) {
-        log(`${scenario.title}: ${side.target} answered nothing in ${options.durationSeconds} s; repeating the round`);
+        log(`${scenario.title}: ${name} answered nothing in ${options.durationSeconds} s; repeating the round`);
         result = await job(ctx, id, side.target, side.servers, url, {
           kind: 'closed',
           durationSeconds: options.durationSeconds,
@@ -136,7 +137,6 @@ export async function measureScenario(
       entry.results.push(result.result);
       entry.rss = Math.max(entry.rss, rss);
       const warm = warmupSeconds ? ` (after ${warmupSeconds} s warm-up)` : '';
-      const name = side.side === 'reference' ? 'reference (limiter off)' : side.side;
       log(`${scenario.title}: ${name} round ${round}/${options.rounds}${warm}: ${summary(result.result)}`);
     }
   }
