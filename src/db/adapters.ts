@@ -4,6 +4,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 import pg from 'pg';
 import { log } from '../log.ts';
 import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
+import { heardPool } from './pg-connections.ts';
 import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
 import { statementCounter } from './statement-counter.ts';
@@ -18,9 +19,10 @@ export function postgresPool(config: DatabaseConfig): pg.Pool {
     query_timeout: databaseTimeoutMs + 500,
     application_name: 'attrql',
   });
-  // An idle connection the server closed (restart, failover) must not crash the process; the next query reconnects.
-  pool.on('error', (error) => log('idle database connection lost', { error: error.message }));
-  return pool;
+  // pg-pool listens to a connection only while it is idle; one checked out (the fast path's transaction, Prisma's
+  // adapter, the LISTEN client) would crash the process when lost. Its statement fails instead (SERVICE_UNAVAILABLE),
+  // whoever holds it releases it, and pg-pool discards it as no longer queryable.
+  return heardPool(pool, (error) => log('database connection lost', { error: error.message }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { pgClient } from './pg-connections.ts';
 
 /** True when PostgreSQL said the database of the URL does not exist. */
 export function isMissingDatabase(error: unknown): boolean {
@@ -14,7 +14,7 @@ export async function createPostgresDatabase(databaseUrl: string): Promise<strin
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  const client = pgClient({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);

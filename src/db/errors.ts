@@ -12,7 +12,12 @@ const unavailableKinds = new Set([
   'AuthenticationFailed',
 ]);
 const unavailableMessage =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection timeout|timeout exceeded|Query read timeout|SQLITE_BUSY|database is locked|canceling statement due to statement timeout|the database system is (shutting down|starting up)|terminating connection|Can't reach database|Unable to start a transaction|SQLITE_READONLY|attempt to write a readonly database|SQLITE_CANTOPEN/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE|Connection terminated|connection timeout|timeout exceeded|Query read timeout|is not queryable|SQLITE_BUSY|database is locked|canceling statement due to statement timeout|the database system is (shutting down|starting up|in recovery mode|not yet accepting connections)|terminating connection|Can't reach database|Unable to start a transaction|SQLITE_READONLY|attempt to write a readonly database|SQLITE_CANTOPEN|SQLITE_FULL|SQLITE_IOERR|database or disk is full|disk I\/O error/i;
+/**
+ * PostgreSQL's SQLSTATEs for a server that went away or cannot serve yet: connection exceptions (08…), admin or
+ * crash shutdown and "cannot connect now" (57P01–57P03), too many connections (53300), out of disk (53100).
+ */
+const unavailableStates = /^(08...|57P0[1-3]|53300|53100)$/;
 
 function* causes(error: unknown): Generator<Record<string, unknown>> {
   let current: unknown = error;
@@ -30,6 +35,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof cause.code === 'string' && unavailableCodes.has(cause.code)) return true;
     if (typeof cause.kind === 'string' && unavailableKinds.has(cause.kind)) return true;
     if (cause.kind === 'postgres' && cause.code === '57014') return true; // statement timeout
+    if (typeof cause.code === 'string' && unavailableStates.test(cause.code)) return true;
     if (typeof cause.message === 'string' && unavailableMessage.test(cause.message)) return true;
     if (typeof cause.originalMessage === 'string' && unavailableMessage.test(cause.originalMessage)) return true;
   }

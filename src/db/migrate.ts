@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { type DatabaseConfig, sqlitePath } from './config.ts';
 import { loadMigrations } from './migrations.ts';
+import { pgClient } from './pg-connections.ts';
 import { withSchemaEngine } from './schema-engine.ts';
 import { assertSqliteWritable } from './sqlite-access.ts';
 
@@ -48,7 +48,7 @@ export async function pendingMigrations(config: DatabaseConfig, wanted: string[]
     'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
   let applied: string[];
   if (config.provider === 'postgresql') {
-    const client = new pg.Client({ connectionString: config.url, connectionTimeoutMillis: 5000 });
+    const client = pgClient({ connectionString: config.url, connectionTimeoutMillis: 5000 });
     await client.connect();
     try {
       const exists = await client.query("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
@@ -87,7 +87,7 @@ function enableWal(config: DatabaseConfig): void {
 
 async function withMigrationLock<T>(config: DatabaseConfig, fn: () => Promise<T>): Promise<T> {
   if (config.provider === 'postgresql') {
-    const client = new pg.Client({ connectionString: config.url, connectionTimeoutMillis: 5000 });
+    const client = pgClient({ connectionString: config.url, connectionTimeoutMillis: 5000 });
     await client.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [advisoryLockKey]);

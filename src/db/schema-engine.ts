@@ -12,6 +12,7 @@ import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter } from '@pri
 import type * as Engine from '@prisma/schema-engine-wasm';
 import pg from 'pg';
 import { type DatabaseConfig, sqlitePath } from './config.ts';
+import { heardPool, pgClient } from './pg-connections.ts';
 import { composeSchema } from './prisma-schema.ts';
 
 type EngineModule = typeof Engine;
@@ -117,16 +118,16 @@ function pgConnectionFields(url: string): pg.PoolConfig {
 function withDisposableShadow(factory: PrismaPg, url: string): PrismaPg {
   factory.connectToShadowDb = async () => {
     const database = `attrql_shadow_${randomUUID().replaceAll('-', '')}`;
-    const admin = new pg.Client(pgConnectionFields(url));
+    const admin = pgClient(pgConnectionFields(url));
     await admin.connect();
     await admin.query(`CREATE DATABASE "${database}"`);
     await admin.end();
-    const pool = new pg.Pool({ ...pgConnectionFields(url), database, max: 2 });
+    const pool = heardPool(new pg.Pool({ ...pgConnectionFields(url), database, max: 2 }));
     const shadow = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
     const dispose = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await dispose();
-      const cleanup = new pg.Client(pgConnectionFields(url));
+      const cleanup = pgClient(pgConnectionFields(url));
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS "${database}"`);
       await cleanup.end();
@@ -148,7 +149,9 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const pool =
-    config.provider === 'postgresql' ? new pg.Pool({ ...pgConnectionFields(config.url), max: 2 }) : undefined;
+    config.provider === 'postgresql'
+      ? heardPool(new pg.Pool({ ...pgConnectionFields(config.url), max: 2 }))
+      : undefined;
   const factory = pool
     ? withDisposableShadow(new PrismaPg(pool, { disposeExternalPool: false }), config.url)
     : withMultiStatementShadow(new PrismaBetterSqlite3({ url: `file:${sqlitePath(config)}` }));

@@ -53,7 +53,7 @@ export function findPostgresBinaries(): string | undefined {
  * A throwaway PostgreSQL cluster of the test's own, which the test may stop and start at will (the shared
  * server must never be stopped: other test files use it at the same time).
  */
-export async function startPrivatePostgres(bin: string) {
+export async function startPrivatePostgres(bin: string, settings: string[] = []) {
   const { user } = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'attrql-pg-'));
   if (user) chownSync(dir, Number(execFileSync('id', ['-u', user]).toString().trim()), 0);
@@ -71,13 +71,16 @@ export async function startPrivatePostgres(bin: string) {
       join(dir, 'log'),
       '-w',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+      [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, ...settings.map((setting) => `-c ${setting}`)].join(' '),
       'start',
     ]);
   const stop = () => pgTool('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
   start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    /** The cluster's data directory (its postmaster.pid names the server's process). */
+    dataDir: join(dir, 'data'),
     start,
     stop,
     destroy: () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { serviceUnavailable } from '../../errors.ts';
-import { isRetryableConflict } from '../errors.ts';
+import { isDatabaseUnavailable, isRetryableConflict } from '../errors.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -21,7 +21,17 @@ function bindable(value: SqlParam): unknown {
 }
 
 const maxAttempts = 4;
+export const commitUnconfirmedMessage =
+  'The database did not confirm the commit of this write: it may or may not have been applied. Read before retrying.';
 export const conflictMessage = 'The database kept aborting this write (deadlock or serialization); retry it.';
+
+/** True when ROLLBACK went through, so the connection can serve again. */
+function rolledBack(client: pg.PoolClient): Promise<boolean> {
+  return client.query('ROLLBACK').then(
+    () => true,
+    () => false,
+  );
+}
 
 /**
  * Named prepared statements on the pool Prisma's adapter also uses: PostgreSQL plans each statement once per
@@ -71,18 +81,22 @@ export class PostgresClient implements SqlClient {
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.pool.connect();
       let broken = false;
+      let committing = false;
       try {
         statementCounter.record('BEGIN');
         await client.query('BEGIN');
         const committed: (() => void)[] = [];
         const result = await fn(this.runnerOn(client, committed));
+        committing = true;
         await client.query('COMMIT');
         for (const callback of committed) callback();
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        // A lost or stuck connection is discarded, not rolled back: PostgreSQL rolls back a transaction whose
+        // connection closes, and a ROLLBACK behind a stuck statement would wait for the query timeout again.
+        broken = committing || isDatabaseUnavailable(error) || !(await rolledBack(client));
+        // A COMMIT sent but never answered (connection lost, database frozen past the timeout) may have landed.
+        if (committing && isDatabaseUnavailable(error)) throw serviceUnavailable(commitUnconfirmedMessage);
         if (!isRetryableConflict(error)) throw error;
         if (attempt < maxAttempts) continue;
         throw serviceUnavailable(conflictMessage);
