@@ -8,6 +8,7 @@ import { changeCommitted, recordChange } from '../history/record.ts';
 import type { JsonObject } from '../json.ts';
 import { requireBucket } from './buckets.ts';
 import { newPersonETag, whyNotTouched } from './etag.ts';
+import { personLocked } from './person-lock.ts';
 
 export interface BucketWrite {
   person: Person;
@@ -64,14 +65,18 @@ function asObject(stored: StoredValues): JsonObject {
   return Object.fromEntries(names.map((name) => [name, JSON.parse(stored.get(name) as string)]));
 }
 
-// Touches the person (new eTag, row lock) and reads the bucket's end-user permission in the same statement.
-const touchWithBucket = `UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4
-  WHERE "orgId" = $1 AND "id" = $2 AND (CAST($5 AS TEXT) IS NULL OR "eTag" = $5)
+// Touches the person (its writer lock first on PostgreSQL, person-lock.ts; then a new eTag and the row lock) and
+// reads the bucket's end-user permission in the same statement.
+const touchWithBucket = perDialect((d) => {
+  const lock = personLocked(d, '$1', '$2');
+  return `${lock.with} UPDATE "Person" SET "eTag" = $3, "updatedAt" = $4
+  WHERE "orgId" = $1 AND "id" = $2 AND (CAST($5 AS TEXT) IS NULL OR "eTag" = $5) AND ${lock.when}
   RETURNING ${personColumns},
     (SELECT "endUserPermissions" FROM "AttributeBucket" b WHERE b."orgId" = $1 AND b."name" = $6) AS "bucketPermissions"`;
+});
 
 // PostgreSQL: a merge's upsert and its change-log entry in one statement (one round trip), run after the touch
-// took the person's lock, so `old` (this statement's snapshot) is the bucket as the last writer left it. Entries
+// took the person's locks, so `old` (this statement's snapshot) is the bucket as the last writer left it. Entries
 // are the keys whose stored text changes; nothing is logged when none does. Returns the bucket as it was.
 const mergeAndRecord = `WITH incoming AS (SELECT n, v FROM unnest($4::text[], $5::text[]) AS rows(n, v)),
   old AS (SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3),

@@ -8,6 +8,7 @@ import { asStored, changedValues } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
 import { requireBuckets } from './buckets.ts';
 import { newPersonETag } from './etag.ts';
+import { personLocked } from './person-lock.ts';
 import { qualifiedRoleName, resolveRoles } from './roles.ts';
 import { normalizeHandle } from './rules.ts';
 
@@ -28,8 +29,13 @@ export interface NewPerson {
 const byTypeThenValue = (a: { type: string; value: string }, b: { type: string; value: string }) =>
   a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
 
-const insertPerson = `INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`;
+// The person's writer lock first (PostgreSQL, person-lock.ts): a delete of an earlier person of the same id, or a
+// write racing this create, is logged in the order it took effect.
+const insertPerson = perDialect((d) => {
+  const lock = personLocked(d, '$1', '$2');
+  return `${lock.with} INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
+  SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE ${lock.when}`;
+});
 const insertHandle = `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
   VALUES ($1, $2, $3, $4, $5)`;
 const insertGroup = 'INSERT INTO "PersonGroup" ("orgId", "personId", "groupName") VALUES ($1, $2, $3)';

@@ -2,10 +2,11 @@ import { sql, type UserAttribute } from '../../db/client.ts';
 import { isMissingRow } from '../../db/errors.ts';
 import { userAttributeColumns, userAttributeFromRow } from '../../db/rows.ts';
 import type { SqlRunner } from '../../db/sql/sql-client.ts';
-import { badInputAt, forbidden, notFound } from '../../errors.ts';
+import { badInputAt, forbidden, notFound, serviceUnavailable } from '../../errors.ts';
 import type { Writer } from '../history/change.ts';
 import { recordChange } from '../history/record.ts';
 import { touchPerson } from '../persons/etag.ts';
+import { personLockKey } from '../persons/person-lock.ts';
 import { valueProblem } from './values.ts';
 
 export interface SetValueOptions {
@@ -104,23 +105,49 @@ export async function deleteUserValue(by: Writer, personId: string, userAttribut
   });
 }
 
-const ownValuesOfAttribute = `SELECT "personId", "value" FROM "UserAttributeValue"
-  WHERE "orgId" = $1 AND "userAttributeId" = $2 ORDER BY "personId"`;
+// PostgreSQL: takes the writer lock (person-lock.ts) of every person with a value of the attribute, in key order
+// (two such deletes never deadlock), before anything is written; answers whom it locked. A read, so the
+// transaction gets no id here.
+const lockOwners = `SELECT COALESCE(array_agg(p."personId"), '{}') AS "locked" FROM (
+    SELECT DISTINCT "personId", ${personLockKey('$1', '"personId"')} AS k FROM "UserAttributeValue"
+    WHERE "orgId" = $1 AND "userAttributeId" = $2 ORDER BY k) p, LATERAL (SELECT pg_advisory_xact_lock(p.k)) l`;
+// The values removed, as they are now: the transaction's first write, after the locks.
+const removeValues = `DELETE FROM "UserAttributeValue" WHERE "orgId" = $1 AND "userAttributeId" = $2
+  RETURNING "personId", "value"`;
+
+/** Someone got a value of the attribute after its owners were locked: the delete starts over. */
+class NewOwner extends Error {}
+const maxAttempts = 5;
 
 /**
  * Deletes the attribute with its group and person values. Each person that had a value of its own gets a new
- * eTag and a change recording that value's removal, since something stored for it changed.
+ * eTag and a change recording that value's removal, since something stored for it changed. On PostgreSQL those
+ * persons' writer locks are taken first, so each change is logged in the order it took effect.
  */
 export async function deleteUserAttribute(by: Writer, id: string): Promise<void> {
-  const { orgId } = by;
-  await sql.transaction(async (tx) => {
-    const attribute = await attributeOf(tx, orgId, id);
-    const at = new Date();
-    const owners = await tx.all<{ personId: string; value: string }>(ownValuesOfAttribute, [orgId, id]);
-    for (const { personId, value } of owners) {
-      const person = await touchPerson(tx, orgId, personId);
-      await recordValueChange(tx, by, personId, person.eTag, attribute, { before: value, after: null }, at);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await sql.transaction((tx) => deleteAttributeOnce(tx, by, id));
+      return;
+    } catch (error) {
+      if (!(error instanceof NewOwner)) throw error;
+      if (attempt >= maxAttempts) throw serviceUnavailable('Values of this attribute kept being set; retry.');
     }
-    await tx.run('DELETE FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
-  });
+  }
+}
+
+async function deleteAttributeOnce(tx: SqlRunner, by: Writer, id: string): Promise<void> {
+  const { orgId } = by;
+  const attribute = await attributeOf(tx, orgId, id);
+  const at = new Date();
+  const [locks] = tx.dialect === 'postgresql' ? await tx.all<{ locked: string[] }>(lockOwners, [orgId, id]) : [];
+  const owners = await tx.all<{ personId: string; value: string }>(removeValues, [orgId, id]);
+  const locked = new Set(locks?.locked);
+  if (locks && owners.some((owner) => !locked.has(owner.personId))) throw new NewOwner();
+  owners.sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
+  for (const { personId, value } of owners) {
+    const person = await touchPerson(tx, orgId, personId);
+    await recordValueChange(tx, by, personId, person.eTag, attribute, { before: value, after: null }, at);
+  }
+  await tx.run('DELETE FROM "UserAttribute" WHERE "orgId" = $1 AND "id" = $2', [orgId, id]);
 }
