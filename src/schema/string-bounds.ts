@@ -14,8 +14,9 @@ import type { InputIssue } from '../errors.ts';
 export const maxStringChars = 255;
 
 /**
- * …unless its own section names another bound (checked by its own rule, in the domain). Keyed "InputType.field".
- * User attribute values allow 65,536 bytes, hence at most as many characters; the exact check is the domain's.
+ * …unless its own section names another bound: those fields are checked by their own rule (in the domain, with
+ * the input's other rules, so every offending field is reported at once), not here. Keyed "InputType.field";
+ * the number is that rule's bound, for reference (user attribute values: 65,536 bytes).
  */
 export const longerStringBounds: Readonly<Record<string, number>> = {
   // §5: emails are ≤ 320 characters (a handle's value, and the handle a filter names).
@@ -32,6 +33,8 @@ export const longerStringBounds: Readonly<Record<string, number>> = {
   'GroupValueInput.value': maxValueBytes,
   'CreateUserAttributeInput.defaultValue': maxValueBytes,
   'UpdateUserAttributeInput.defaultValue': maxValueBytes,
+  'CreateUserAttributeInput.hiddenValueDomainWhitelist': maxValueBytes,
+  'UpdateUserAttributeInput.hiddenValueDomainWhitelist': maxValueBytes,
 };
 
 /** True when `value` has more than `max` code points (counted without copying the string). */
@@ -54,36 +57,35 @@ export function longerThan(value: string, max: number): boolean {
 const boundedScalars = new Set(['String', 'ID']);
 
 /**
- * Every String/ID value of a field's arguments longer than its bound, with its path from the argument
+ * Every String/ID value of a field's arguments over 255 characters (fields with their own bound left out), with its path from the argument
  * (e.g. ["input", "handles", "0", "value"]). JSON scalars are left to their own rules. Walks with a stack.
  */
 export function findOverlongStrings(args: Record<string, unknown>, defs: readonly GraphQLArgument[]): InputIssue[] {
   const issues: InputIssue[] = [];
-  const stack: { value: unknown; type: GraphQLInputType; path: string[]; bound: number }[] = [];
+  const stack: { value: unknown; type: GraphQLInputType; path: string[] }[] = [];
   for (const def of defs) {
-    if (args[def.name] != null)
-      stack.push({ value: args[def.name], type: def.type, path: [def.name], bound: maxStringChars });
+    if (args[def.name] != null) stack.push({ value: args[def.name], type: def.type, path: [def.name] });
   }
   while (stack.length > 0 && issues.length < 20) {
-    const { value, type, path, bound } = stack.pop() as (typeof stack)[number];
+    const { value, type, path } = stack.pop() as (typeof stack)[number];
     if (value == null) continue;
     const inner = isNonNullType(type) ? type.ofType : type;
     if (isListType(inner)) {
       if (!Array.isArray(value)) continue;
       value.forEach((item, index) => {
-        stack.push({ value: item, type: inner.ofType, path: [...path, String(index)], bound });
+        stack.push({ value: item, type: inner.ofType, path: [...path, String(index)] });
       });
     } else if (isInputObjectType(inner)) {
       if (typeof value !== 'object') continue;
       const fields = inner.getFields();
       for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
         const field = fields[name];
-        if (!field) continue;
-        const own = longerStringBounds[`${inner.name}.${name}`] ?? maxStringChars;
-        stack.push({ value: item, type: field.type, path: [...path, name], bound: own });
+        if (!field || `${inner.name}.${name}` in longerStringBounds) continue;
+        stack.push({ value: item, type: field.type, path: [...path, name] });
       }
     } else if (isScalarType(inner) && boundedScalars.has(inner.name) && typeof value === 'string') {
-      if (longerThan(value, bound)) issues.push({ path, message: `must be at most ${bound} characters` });
+      if (longerThan(value, maxStringChars))
+        issues.push({ path, message: `must be at most ${maxStringChars} characters` });
     }
   }
   return issues;
