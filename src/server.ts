@@ -5,6 +5,7 @@ import { createYoga } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { bodyLimitPlugin, maxBodyBytes } from './http/body-limit.ts';
+import { BoundedCache } from './http/bounded-cache.ts';
 import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
@@ -40,6 +41,12 @@ export function createServer() {
     // Yoga's own 25 MB check would pipe each body through one more stream too, whose objects outlive young-gen
     // GCs and make the major GCs that show up as latency spikes.
     maxRequestBodySize: false,
+    // Parsed documents and parse errors are cached by query text: bounded by the text's total length too, so
+    // distinct large queries cannot keep memory (CONTRACT §8 "memory").
+    parserAndValidationCache: {
+      documentCache: new BoundedCache(1024, 4 * 1024 * 1024),
+      errorCache: new BoundedCache(1024, 1024 * 1024),
+    },
     maskedErrors: { maskError },
     logging: false,
     plugins: [

@@ -1,11 +1,15 @@
 /**
  * Per-request DataLoaders. Each domain declares its loaders with `defineLoader` next to its code; the first
  * use in a request creates the loader, so nothing is cached across requests (or instances).
+ * Keys are a loader's own symbol, or a plain string for loaders that depend on request data (e.g. one per
+ * distinct `history` arguments): a string dies with the request, `Symbol.for` would be registered for good.
  */
-export class LoaderRegistry {
-  private readonly loaders = new Map<symbol, unknown>();
+export type LoaderKey = symbol | string;
 
-  get<T>(key: symbol, create: () => T): T {
+export class LoaderRegistry {
+  private readonly loaders = new Map<LoaderKey, unknown>();
+
+  get<T>(key: LoaderKey, create: () => T): T {
     let loader = this.loaders.get(key) as T | undefined;
     if (loader === undefined) {
       loader = create();

@@ -9,6 +9,7 @@ import { json, type RestFailure, type RestRoute, type Vendor } from './endpoint.
 import { failureOf, failureResponse, httpFailure } from './failures.ts';
 import { openApiDocument } from './openapi.ts';
 import { templatePattern } from './path-template.ts';
+import { checkRestStrings } from './string-bounds.ts';
 
 const patterns = new WeakMap<RestRoute, RegExp>();
 
@@ -67,7 +68,7 @@ function parseBody(vendor: Vendor, route: RestRoute, request: Request, bytes: Ui
 /**
  * One request to a vendor route, with the guards GraphQL applies, in the same order: the body limit (413), the
  * credential (401) and org header (403), the rate limit (429, one count shared with GraphQL operations), then
- * the body's JSON (400/415); then the handler, which translates to one domain call and back.
+ * the body's JSON (400/415) and string lengths (400); then the handler, which translates to one domain call and back.
  */
 async function serve(
   vendor: Vendor,
@@ -81,6 +82,7 @@ async function serve(
     const bytes = route.body === 'none' ? null : await readBodyWithin(request, limit);
     if (route.caller === 'none') {
       const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
+      checkRestStrings(route, params, url, body);
       return await route.handle({ request, url, params, body });
     }
     const principal = await authenticateCredential(vendor.credential(request, url));
@@ -88,6 +90,7 @@ async function serve(
     consumeRateLimit(principal.credential);
     if (route.caller === 'org' && principal.kind !== 'org') throw forbidden('This endpoint needs an org API key.');
     const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
+    checkRestStrings(route, params, url, body);
     return await route.handle({ request, url, principal, reader: requestReader(principal), params, body });
   } catch (error) {
     return failureResponse(vendor, isFailure(error) ? error : failureOf(vendor, error));

@@ -46,10 +46,13 @@ export function freePort(): Promise<number> {
 export async function startServerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  /** Another entry script (e.g. test/helpers/heap-probe.ts), Node options before it, an IPC channel to it. */
+  options: { entry?: string; nodeArgs?: string[]; ipc?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const args = [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     // ATTRQL_LOG=info overrides the tests' silent default, so a failing start shows why.
     env: {
@@ -60,7 +63,7 @@ export async function startServerProcess(
       ATTRQL_LOG: 'info',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'],
   });
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;

@@ -56,7 +56,8 @@ export interface HistoryArgs {
  * read by one statement (a DataLoader per distinct arguments).
  */
 export function historyPage(reader: Reader, personId: string, args: HistoryArgs): Promise<ChangePage> {
-  const key = Symbol.for(`history ${JSON.stringify([args.first, args.after, args.area, args.bucket, args.name])}`);
+  // A plain string key: it lives as long as this request's registry (a Symbol.for would stay registered forever).
+  const key = `history ${JSON.stringify([args.first, args.after, args.area, args.bucket, args.name])}`;
   const loader = reader.loaders.get(
     key,
     () =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { personIdSchema } from '../ids.ts';
-import { attributeNameSchema, bucketAttributesSchema, bucketNameSchema, roleRefSchema } from './rules.ts';
+import { bucketAttributesSchema, bucketNameSchema, namesToDeleteSchema, roleListSchema } from './rules.ts';
 
 /**
  * The inputs of the person operations, one schema each: GraphQL input types validate with them (`validate:`),
@@ -18,14 +18,14 @@ export const bucketWriteInput = z.looseObject({
 export const bucketDeleteInput = z.looseObject({
   personId: personIdSchema,
   bucket: bucketNameSchema,
-  names: z.array(attributeNameSchema),
+  names: namesToDeleteSchema,
 });
 
 /** One bucket to read. */
 export const bucketReadInput = z.looseObject({ personId: personIdSchema, bucket: bucketNameSchema });
 
 /** SlashID "modify an existing person". */
-export const patchPersonInput = z.looseObject({ personId: personIdSchema, roles: z.array(roleRefSchema).nullish() });
+export const patchPersonInput = z.looseObject({ personId: personIdSchema, roles: roleListSchema.nullish() });
 
 /** PACE "update the user's attributes": the caller's own end_user_read_write bucket. */
 export const myAttributesInput = z.looseObject({ attributes: bucketAttributesSchema });

@@ -158,3 +158,20 @@ export const attributeNameSchema = z.string().superRefine((name, ctx) => {
   const problem = attributeNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** CONTRACT §8 "list inputs": how many entries one input list may hold. */
+export const maxGroupsPerPerson = 100;
+export const maxHandlesPerPerson = 20;
+export const maxRoles = 100;
+export const maxNamesToDelete = 1000;
+
+export const groupListSchema = z
+  .array(groupNameSchema)
+  .max(maxGroupsPerPerson, `must hold at most ${maxGroupsPerPerson} groups`);
+export const handleListSchema = z
+  .array(handleSchema)
+  .max(maxHandlesPerPerson, `must hold at most ${maxHandlesPerPerson} handles`);
+export const roleListSchema = z.array(roleRefSchema).max(maxRoles, `must hold at most ${maxRoles} roles`);
+export const namesToDeleteSchema = z
+  .array(attributeNameSchema)
+  .max(maxNamesToDelete, `must hold at most ${maxNamesToDelete} names`);

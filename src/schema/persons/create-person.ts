@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { writerOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
 import { createPerson } from '../../domain/persons/create-person.ts';
-import { bucketedAttributesSchema, groupNameSchema, handleSchema, roleRefSchema } from '../../domain/persons/rules.ts';
+import {
+  bucketedAttributesSchema,
+  groupListSchema,
+  handleListSchema,
+  roleListSchema,
+} from '../../domain/persons/rules.ts';
 import { builder } from '../builder.ts';
 import { HandleType } from './person-fields.ts';
 import { PersonPayload } from './person-payload.ts';
@@ -29,9 +34,9 @@ const CreatePersonInput = builder.inputType('CreatePersonInput', {
   // One schema for the whole input, so every offending field is reported at once.
   validate: z.looseObject({
     id: personIdSchema.nullish(),
-    handles: z.array(handleSchema).nullish(),
-    groups: z.array(groupNameSchema).nullish(),
-    roles: z.array(roleRefSchema).nullish(),
+    handles: handleListSchema.nullish(),
+    groups: groupListSchema.nullish(),
+    roles: roleListSchema.nullish(),
     attributes: bucketedAttributesSchema.nullish(),
   }),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { writerOf } from '../../context.ts';
 import { personIdSchema } from '../../domain/ids.ts';
-import { groupNameSchema } from '../../domain/persons/rules.ts';
+import { groupListSchema } from '../../domain/persons/rules.ts';
 import { setPersonGroups } from '../../domain/persons/set-person-groups.ts';
 import { builder } from '../builder.ts';
 import { PersonPayload } from './person-payload.ts';
@@ -11,7 +11,7 @@ const SetPersonGroupsInput = builder.inputType('SetPersonGroupsInput', {
     personId: t.id({ required: true }),
     groups: t.stringList({ required: true, description: 'Replaces every group; duplicates are merged.' }),
   }),
-  validate: z.looseObject({ personId: personIdSchema, groups: z.array(groupNameSchema) }),
+  validate: z.looseObject({ personId: personIdSchema, groups: groupListSchema }),
 });
 
 builder.mutationField('setPersonGroups', (t) =>
