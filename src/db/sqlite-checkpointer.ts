@@ -56,9 +56,17 @@ export function startCheckpointer(path: string): Checkpointer {
       });
   });
   worker.on('error', (error) => log('background WAL checkpoint stopped', { error: error.message }));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      // Commits then checkpoint at the backstop; the process goes on.
+      if (!stopping) log('background WAL checkpoint worker ended', { code });
+      resolve();
+    }),
+  );
   return {
     async stop() {
+      stopping = true;
       worker.postMessage('stop');
       // A worker that does not end at once (stuck in a checkpoint's fsync) is ended.
       const timeout = setTimeout(() => void worker.terminate(), 1_000);

@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { isAsyncIterable, mapAsyncIterator, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { unauthenticated } from '../errors.ts';
+import { log } from '../log.ts';
 import { maskError } from './mask-error.ts';
 import { type Result, withoutInternals } from './sse-event-ids.ts';
 
@@ -74,6 +75,8 @@ export interface GraphQLWsServer {
 
 export function serveGraphQLWs(yoga: Yoga, server: Server, maxPayload: number): GraphQLWsServer {
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload });
+  // graphql-ws hears only the first 'error' of the server (once); a later one must not end the process.
+  wsServer.on('error', (error) => log('WebSocket server error', { error: error.message }));
   const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   const disposable = useServer<ConnectionParams, { socket: unknown; request: IncomingMessage }>(
     {
