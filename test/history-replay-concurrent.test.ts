@@ -84,6 +84,7 @@ function randomWrite(n: number): { what: string; via: ServerProcess; run: () => 
   return write('set groups', () => send(groupsDoc, { personId, groups: [['gold'], [], ['silver', 'gold']][n % 3] }));
 }
 
+const createPersonDoc = `mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }`;
 const updateDoc = `mutation($input: UpdatePersonAttributesInput!) { updatePersonAttributes(input: $input) { person { id } } }`;
 const replaceDoc = `mutation($input: UpdatePersonAttributesInput!) { setPersonAttributes(input: $input) { person { id } } }`;
 const deleteDoc = `mutation($input: DeletePersonAttributesInput!) { deletePersonAttributes(input: $input) { person { id } } }`;
@@ -92,6 +93,7 @@ const removeMetadataDoc = `mutation($input: RemoveUuidMetadataInput!) { removeUu
 const setValueDoc = `mutation($input: SetUserAttributeValueInput!) { setUserAttributeValue(input: $input) { value { name } } }`;
 const deleteValueDoc = `mutation($input: DeleteUserAttributeValueInput!) { deleteUserAttributeValue(input: $input) { value { name } } }`;
 const patchDoc = `mutation($input: PatchPersonInput!) { patchPerson(input: $input) { person { id } } }`;
+const deleteAttributeDoc = `mutation($input: DeleteUserAttributeInput!) { deleteUserAttribute(input: $input) { deletedUserAttributeId } }`;
 const groupsDoc = `mutation($input: SetPersonGroupsInput!) { setPersonGroups(input: $input) { person { id } } }`;
 
 async function mutation(via: ServerProcess, query: string, input: Record<string, unknown>) {
@@ -174,10 +176,7 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
     const onB = subscribeWs({ url: b.url, auth, query: personChangesDoc, variables: { after: start }, label: 'B' });
     streams.push(onA, onB);
     for (const id of persons) {
-      await mutation(a, 'mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }', {
-        id,
-        attributes: { end_user_read_write: { shared: 'created' } },
-      });
+      await mutation(a, createPersonDoc, { id, attributes: { end_user_read_write: { shared: 'created' } } });
     }
 
     for (let burst = 0; burst < bursts; burst += 1) {
@@ -208,4 +207,55 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
       expect(received.map((change) => change.cursor)).toEqual(feed.map((change) => change.cursor));
     }
   }, 180_000);
+
+  // Deleting a user attribute records a change for every person that had a value of it, in one transaction: it
+  // takes all those persons' writer locks before its first write, so each one's history still replays.
+  it('deleting a user attribute while its values are written through both instances keeps every history replayable', async () => {
+    for (const id of persons) {
+      // Created by the test above; here too when this one runs alone.
+      if (!(await readPerson(auth, id))) await mutation(a, createPersonDoc, { id });
+    }
+    for (let round = 0; round < 3; round += 1) {
+      const doomed = await createAttribute(auth, { name: `doomed${round}` });
+      for (const userId of persons) {
+        await mutation(a, setValueDoc, { userId, userAttributeId: doomed.id, value: `first-${round}` });
+      }
+      let deleted = false;
+      const writes = Array.from({ length: 40 }, (_, i) => {
+        const via = i % 2 === 0 ? a : b;
+        const userId = persons[i % persons.length] as string;
+        if (i === 12) {
+          return {
+            what: 'delete the attribute',
+            run: () =>
+              mutation(a, deleteAttributeDoc, { userAttributeId: doomed.id }).then(() => {
+                deleted = true;
+              }),
+          };
+        }
+        const userAttributeId = i % 3 === 0 ? locale.id : doomed.id;
+        const write = () => mutation(via, setValueDoc, { userId, userAttributeId, value: `d${round}-${i}` });
+        // Once the attribute is gone, its values are NOT_FOUND; nothing else may fail.
+        const run = () =>
+          write().catch((error: Error) => {
+            if (!(userAttributeId === doomed.id && /NOT_FOUND/.test(error.message))) throw error;
+          });
+        return { what: `set ${userAttributeId === doomed.id ? 'doomed' : 'locale'} of ${userId} #${i}`, run };
+      });
+      let next = 0;
+      const failures: string[] = [];
+      const worker = async () => {
+        while (next < writes.length) {
+          const write = writes[next++] as (typeof writes)[number];
+          await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
+        }
+      };
+      await Promise.all(Array.from({ length: writers }, worker));
+      expect(failures, `round ${round}`).toEqual([]);
+      expect(deleted).toBe(true);
+      const { changes } = await readFeed(b.url, auth);
+      expectReplays(changes, `the feed after round ${round}`);
+      await expectReplayIsStored(changes);
+    }
+  }, 120_000);
 });
