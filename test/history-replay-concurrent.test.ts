@@ -2,8 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from './helpers/database.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
-import { nonEmptyBuckets, replay } from './helpers/history.ts';
-import { createRoleDoc, type PersonJson, readPerson } from './helpers/persons.ts';
+import { expectReplayedAsStored, replay } from './helpers/history.ts';
+import { createRoleDoc, readPerson } from './helpers/persons.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 import {
   type ChangeJson,
@@ -15,8 +15,7 @@ import {
   subscribeSse,
   subscribeWs,
 } from './helpers/subscriptions.ts';
-import { type AttributeJson, createAttribute, valuesOf } from './helpers/user-attributes.ts';
-import { getMetadata } from './helpers/uuid-metadata.ts';
+import { type AttributeJson, createAttribute } from './helpers/user-attributes.ts';
 
 // CONTRACT §10 under real concurrency: for one person, the log's order is the order in which its writes took
 // effect. Many writers through two attrql processes on one database write few persons and the SAME keys (merge,
@@ -102,6 +101,20 @@ async function mutation(via: ServerProcess, query: string, input: Record<string,
   return response.data;
 }
 
+/** Runs the writes `writers` at a time; resolves with what failed. */
+async function runConcurrently(writes: readonly { what: string; run: () => Promise<unknown> }[]): Promise<string[]> {
+  let next = 0;
+  const failures: string[] = [];
+  const worker = async () => {
+    while (next < writes.length) {
+      const write = writes[next++] as (typeof writes)[number];
+      await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, worker));
+  return failures;
+}
+
 /**
  * Replays changes (oldest first) key by key — a key is (person, area, bucket, name) — and lists every entry whose
  * `before` is not what the previous entry of its key left (null when absent; [] for a person's lists once it
@@ -148,26 +161,6 @@ function expectReplays(changes: readonly ChangeJson[], label: string): void {
   ).toEqual([]);
 }
 
-/** The replay of the whole feed equals every person as stored (read back through GraphQL). */
-async function expectReplayIsStored(changes: readonly ChangeJson[]): Promise<void> {
-  const replayed = replay(changes);
-  for (const id of persons) {
-    const state = replayed.get(id);
-    const person = (await readPerson(auth, id)) as PersonJson;
-    expect(nonEmptyBuckets(state?.attributes ?? {}), id).toEqual(nonEmptyBuckets(person.attributes ?? {}));
-    expect(state?.person.active, id).toBe(person.active);
-    expect(state?.person.groups ?? [], id).toEqual([...person.groups].sort());
-    expect(state?.person.roles ?? [], id).toEqual([...person.roles].sort());
-    const metadata = await getMetadata(auth, id);
-    const fields = Object.fromEntries(
-      Object.entries(metadata ?? {}).filter(([field, v]) => !['id', 'updated', 'eTag'].includes(field) && v !== null),
-    );
-    expect(state?.uuidMetadata, id).toEqual(fields);
-    const own = (await valuesOf(auth, id, { allValues: true })).filter((v) => v.source === 'USER');
-    expect(state?.userValues, id).toEqual(Object.fromEntries(own.map((v) => [v.name, v.value])));
-  }
-}
-
 describe(`replaying concurrent writes through two instances (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
   it(`${bursts} bursts of ${writesPerBurst} writes on ${persons.length} persons and shared keys replay key by key, in the feed and on a subscriber of each instance`, async () => {
     const start = (await readFeed(a.url, auth)).end;
@@ -181,19 +174,11 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
 
     for (let burst = 0; burst < bursts; burst += 1) {
       const writes = Array.from({ length: writesPerBurst }, (_, i) => randomWrite(burst * writesPerBurst + i + 1));
-      let next = 0;
-      const failures: string[] = [];
-      const worker = async () => {
-        while (next < writes.length) {
-          const write = writes[next++] as (typeof writes)[number];
-          await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
-        }
-      };
-      await Promise.all(Array.from({ length: writers }, worker));
+      const failures = await runConcurrently(writes);
       expect(failures, `burst ${burst}`).toEqual([]);
       const { changes } = await readFeed(b.url, auth, start);
       expectReplays(changes, `the feed after burst ${burst}`);
-      await expectReplayIsStored(changes);
+      await expectReplayedAsStored(auth, replay(changes), persons);
     }
 
     // A last change after them all: once a subscriber has it, it has everything before it.
@@ -242,20 +227,12 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
           });
         return { what: `set ${userAttributeId === doomed.id ? 'doomed' : 'locale'} of ${userId} #${i}`, run };
       });
-      let next = 0;
-      const failures: string[] = [];
-      const worker = async () => {
-        while (next < writes.length) {
-          const write = writes[next++] as (typeof writes)[number];
-          await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
-        }
-      };
-      await Promise.all(Array.from({ length: writers }, worker));
+      const failures = await runConcurrently(writes);
       expect(failures, `round ${round}`).toEqual([]);
       expect(deleted).toBe(true);
       const { changes } = await readFeed(b.url, auth);
       expectReplays(changes, `the feed after round ${round}`);
-      await expectReplayIsStored(changes);
+      await expectReplayedAsStored(auth, replay(changes), persons);
     }
   }, 120_000);
 });
