@@ -2,8 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from './helpers/database.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
-import { nonEmptyBuckets, replay } from './helpers/history.ts';
-import { createRoleDoc, type PersonJson, readPerson } from './helpers/persons.ts';
+import { expectReplayedAsStored, replay } from './helpers/history.ts';
+import { createRoleDoc, readPerson } from './helpers/persons.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 import {
   type ChangeJson,
@@ -15,8 +15,7 @@ import {
   subscribeSse,
   subscribeWs,
 } from './helpers/subscriptions.ts';
-import { type AttributeJson, createAttribute, valuesOf } from './helpers/user-attributes.ts';
-import { getMetadata } from './helpers/uuid-metadata.ts';
+import { type AttributeJson, createAttribute } from './helpers/user-attributes.ts';
 
 // CONTRACT §10 under real concurrency: for one person, the log's order is the order in which its writes took
 // effect. Many writers through two attrql processes on one database write few persons and the SAME keys (merge,
@@ -84,6 +83,7 @@ function randomWrite(n: number): { what: string; via: ServerProcess; run: () => 
   return write('set groups', () => send(groupsDoc, { personId, groups: [['gold'], [], ['silver', 'gold']][n % 3] }));
 }
 
+const createPersonDoc = `mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }`;
 const updateDoc = `mutation($input: UpdatePersonAttributesInput!) { updatePersonAttributes(input: $input) { person { id } } }`;
 const replaceDoc = `mutation($input: UpdatePersonAttributesInput!) { setPersonAttributes(input: $input) { person { id } } }`;
 const deleteDoc = `mutation($input: DeletePersonAttributesInput!) { deletePersonAttributes(input: $input) { person { id } } }`;
@@ -92,12 +92,27 @@ const removeMetadataDoc = `mutation($input: RemoveUuidMetadataInput!) { removeUu
 const setValueDoc = `mutation($input: SetUserAttributeValueInput!) { setUserAttributeValue(input: $input) { value { name } } }`;
 const deleteValueDoc = `mutation($input: DeleteUserAttributeValueInput!) { deleteUserAttributeValue(input: $input) { value { name } } }`;
 const patchDoc = `mutation($input: PatchPersonInput!) { patchPerson(input: $input) { person { id } } }`;
+const deleteAttributeDoc = `mutation($input: DeleteUserAttributeInput!) { deleteUserAttribute(input: $input) { deletedUserAttributeId } }`;
 const groupsDoc = `mutation($input: SetPersonGroupsInput!) { setPersonGroups(input: $input) { person { id } } }`;
 
 async function mutation(via: ServerProcess, query: string, input: Record<string, unknown>) {
   const response = await httpGql(via.url, query, { input }, auth);
   if (response.errors) throw new Error(JSON.stringify(response.errors));
   return response.data;
+}
+
+/** Runs the writes `writers` at a time; resolves with what failed. */
+async function runConcurrently(writes: readonly { what: string; run: () => Promise<unknown> }[]): Promise<string[]> {
+  let next = 0;
+  const failures: string[] = [];
+  const worker = async () => {
+    while (next < writes.length) {
+      const write = writes[next++] as (typeof writes)[number];
+      await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, worker));
+  return failures;
 }
 
 /**
@@ -146,26 +161,6 @@ function expectReplays(changes: readonly ChangeJson[], label: string): void {
   ).toEqual([]);
 }
 
-/** The replay of the whole feed equals every person as stored (read back through GraphQL). */
-async function expectReplayIsStored(changes: readonly ChangeJson[]): Promise<void> {
-  const replayed = replay(changes);
-  for (const id of persons) {
-    const state = replayed.get(id);
-    const person = (await readPerson(auth, id)) as PersonJson;
-    expect(nonEmptyBuckets(state?.attributes ?? {}), id).toEqual(nonEmptyBuckets(person.attributes ?? {}));
-    expect(state?.person.active, id).toBe(person.active);
-    expect(state?.person.groups ?? [], id).toEqual([...person.groups].sort());
-    expect(state?.person.roles ?? [], id).toEqual([...person.roles].sort());
-    const metadata = await getMetadata(auth, id);
-    const fields = Object.fromEntries(
-      Object.entries(metadata ?? {}).filter(([field, v]) => !['id', 'updated', 'eTag'].includes(field) && v !== null),
-    );
-    expect(state?.uuidMetadata, id).toEqual(fields);
-    const own = (await valuesOf(auth, id, { allValues: true })).filter((v) => v.source === 'USER');
-    expect(state?.userValues, id).toEqual(Object.fromEntries(own.map((v) => [v.name, v.value])));
-  }
-}
-
 describe(`replaying concurrent writes through two instances (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
   it(`${bursts} bursts of ${writesPerBurst} writes on ${persons.length} persons and shared keys replay key by key, in the feed and on a subscriber of each instance`, async () => {
     const start = (await readFeed(a.url, auth)).end;
@@ -174,27 +169,16 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
     const onB = subscribeWs({ url: b.url, auth, query: personChangesDoc, variables: { after: start }, label: 'B' });
     streams.push(onA, onB);
     for (const id of persons) {
-      await mutation(a, 'mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }', {
-        id,
-        attributes: { end_user_read_write: { shared: 'created' } },
-      });
+      await mutation(a, createPersonDoc, { id, attributes: { end_user_read_write: { shared: 'created' } } });
     }
 
     for (let burst = 0; burst < bursts; burst += 1) {
       const writes = Array.from({ length: writesPerBurst }, (_, i) => randomWrite(burst * writesPerBurst + i + 1));
-      let next = 0;
-      const failures: string[] = [];
-      const worker = async () => {
-        while (next < writes.length) {
-          const write = writes[next++] as (typeof writes)[number];
-          await write.run().catch((error: Error) => failures.push(`${write.what}: ${error.message}`));
-        }
-      };
-      await Promise.all(Array.from({ length: writers }, worker));
+      const failures = await runConcurrently(writes);
       expect(failures, `burst ${burst}`).toEqual([]);
       const { changes } = await readFeed(b.url, auth, start);
       expectReplays(changes, `the feed after burst ${burst}`);
-      await expectReplayIsStored(changes);
+      await expectReplayedAsStored(auth, replay(changes), persons);
     }
 
     // A last change after them all: once a subscriber has it, it has everything before it.
@@ -208,4 +192,47 @@ describe(`replaying concurrent writes through two instances (${onPostgres ? 'Pos
       expect(received.map((change) => change.cursor)).toEqual(feed.map((change) => change.cursor));
     }
   }, 180_000);
+
+  // Deleting a user attribute records a change for every person that had a value of it, in one transaction: it
+  // takes all those persons' writer locks before its first write, so each one's history still replays.
+  it('deleting a user attribute while its values are written through both instances keeps every history replayable', async () => {
+    for (const id of persons) {
+      // Created by the test above; here too when this one runs alone.
+      if (!(await readPerson(auth, id))) await mutation(a, createPersonDoc, { id });
+    }
+    for (let round = 0; round < 3; round += 1) {
+      const doomed = await createAttribute(auth, { name: `doomed${round}` });
+      for (const userId of persons) {
+        await mutation(a, setValueDoc, { userId, userAttributeId: doomed.id, value: `first-${round}` });
+      }
+      let deleted = false;
+      const writes = Array.from({ length: 40 }, (_, i) => {
+        const via = i % 2 === 0 ? a : b;
+        const userId = persons[i % persons.length] as string;
+        if (i === 12) {
+          return {
+            what: 'delete the attribute',
+            run: () =>
+              mutation(a, deleteAttributeDoc, { userAttributeId: doomed.id }).then(() => {
+                deleted = true;
+              }),
+          };
+        }
+        const userAttributeId = i % 3 === 0 ? locale.id : doomed.id;
+        const write = () => mutation(via, setValueDoc, { userId, userAttributeId, value: `d${round}-${i}` });
+        // Once the attribute is gone, its values are NOT_FOUND; nothing else may fail.
+        const run = () =>
+          write().catch((error: Error) => {
+            if (!(userAttributeId === doomed.id && /NOT_FOUND/.test(error.message))) throw error;
+          });
+        return { what: `set ${userAttributeId === doomed.id ? 'doomed' : 'locale'} of ${userId} #${i}`, run };
+      });
+      const failures = await runConcurrently(writes);
+      expect(failures, `round ${round}`).toEqual([]);
+      expect(deleted).toBe(true);
+      const { changes } = await readFeed(b.url, auth);
+      expectReplays(changes, `the feed after round ${round}`);
+      await expectReplayedAsStored(auth, replay(changes), persons);
+    }
+  }, 120_000);
 });

@@ -8,9 +8,10 @@ const maxAttempts = 4;
 
 /**
  * Runs `fn` in one Prisma transaction: everything it writes lands together or not at all. On SQLite the
- * transaction holds the write lock from its first statement (see sqlite-serialized-adapter.ts); on
- * PostgreSQL, writers of the same person serialize on the person's row, which every write updates first; a
- * deadlock or serialization failure is retried a few times, then answered SERVICE_UNAVAILABLE.
+ * transaction holds the write lock from its first statement (see sqlite-serialized-adapter.ts); on PostgreSQL,
+ * writers of the same person take turns on the person's writer lock, which every write takes first
+ * (domain/persons/person-lock.ts); a deadlock or serialization failure is retried a few times, then answered
+ * SERVICE_UNAVAILABLE.
  * Hot paths use `sql.transaction` (sql/) instead, which is the same thing without Prisma's engine.
  */
 export async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

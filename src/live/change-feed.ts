@@ -37,7 +37,12 @@ const safetyPollMs = 1000;
 export class ChangeFeed {
   private readonly subscribers = new Set<SubscriberQueue>();
   private position: ChangePosition | null = null;
+  /** Counts restarts: a read under way when the position was moved must not move it back. */
+  private epoch = 0;
   private starting: Promise<void> | null = null;
+  private restarting: Promise<void> | null = null;
+  /** SQLite: PRAGMA data_version when the log was last known to be read up to date (see restart). */
+  private dataVersion: unknown = null;
   private stopWatching: (() => Promise<void>) | null = null;
   private reading = false;
   private readAgain = false;
@@ -51,14 +56,36 @@ export class ChangeFeed {
 
   /** Starts handing changes committed from now on to `queue`. */
   async add(queue: SubscriberQueue): Promise<void> {
-    this.starting ??= this.start().catch((error) => {
+    this.starting ??= this.watch().catch((error) => {
       this.starting = null;
       throw error;
     });
     await this.starting;
-    // Nobody was listening, so nothing was read for a while: start from now, not from where reading stopped.
-    if (this.subscribers.size === 0) this.position = await currentPosition();
+    // Nobody was listening (or this is the first subscriber), so nothing was read for a while: start from now, not
+    // from where reading stopped. Subscribers arriving together share one restart, so none starts after another's
+    // position and misses what lies between.
+    const restarted = this.subscribers.size === 0;
+    if (restarted) {
+      this.restarting ??= this.restart().finally(() => {
+        this.restarting = null;
+      });
+      await this.restarting;
+    }
     this.subscribers.add(queue);
+    // A wake-up between the restart and now found no subscriber and read nothing: read once now.
+    if (restarted) this.wake();
+  }
+
+  /**
+   * Moves the position to the end of the log. On SQLite the watcher's baseline (PRAGMA data_version) is taken
+   * first: a commit by another process after it is noticed by the next poll, so none can fall between the position
+   * and the baseline. Taken after the position (or at the first poll), such a commit would be the baseline itself
+   * and wake nobody until the next write.
+   */
+  private async restart(): Promise<void> {
+    this.epoch += 1;
+    if (!sql.listen) this.dataVersion = await readDataVersion();
+    this.position = await currentPosition();
   }
 
   remove(queue: SubscriberQueue): void {
@@ -104,11 +131,6 @@ export class ChangeFeed {
     this.position = change.position;
   };
 
-  private async start(): Promise<void> {
-    this.position = await currentPosition();
-    await this.watch();
-  }
-
   private async watch(): Promise<void> {
     const stopLocal = onChangeRecorded(this.committedHere);
     if (sql.listen) {
@@ -122,13 +144,14 @@ export class ChangeFeed {
       };
       return;
     }
-    let version: unknown = null;
+    // Another process committed since the baseline (taken with the position, see restart): read the log.
     const poll = setInterval(async () => {
       if (this.subscribers.size === 0) return;
       try {
-        const [row] = await sql.all('PRAGMA data_version');
-        if (version !== null && row?.data_version !== version) this.wake();
-        version = row?.data_version;
+        const version = await readDataVersion();
+        if (version === this.dataVersion) return;
+        this.dataVersion = version;
+        this.wake();
       } catch {
         // The database is unreachable: the next poll tries again.
       }
@@ -165,6 +188,7 @@ export class ChangeFeed {
   }
 
   private async read(): Promise<void> {
+    const epoch = this.epoch;
     this.reading = true;
     this.readAgain = false;
     this.lastReadAt = performance.now();
@@ -174,6 +198,12 @@ export class ChangeFeed {
       let batch: FeedBatch;
       do {
         batch = await readFeed(this.position as ChangePosition, batchSize, pastOtherDatabases);
+        // Restarted meanwhile (every subscriber had left): what this read found is older than the new position,
+        // which is read next instead.
+        if (epoch !== this.epoch) {
+          this.readAgain = true;
+          return;
+        }
         for (const change of batch.changes) {
           for (const queue of this.subscribers) queue.push(change);
           this.position = change.position;
@@ -188,8 +218,8 @@ export class ChangeFeed {
       setTimeout(this.wake, retryMs).unref();
     } finally {
       this.reading = false;
+      if (this.readAgain) this.wake();
     }
-    if (this.readAgain) this.wake();
   }
 
   /** Ends every subscription (at shutdown): each is told to resume elsewhere, and its response completes. */
@@ -205,8 +235,15 @@ export class ChangeFeed {
     if (this.readTimer) clearTimeout(this.readTimer);
     this.readTimer = null;
     this.position = null;
+    this.epoch += 1;
     await stop?.();
   }
+}
+
+/** SQLite: changes whenever another connection (another process) committed to the database. */
+async function readDataVersion(): Promise<unknown> {
+  const [row] = await sql.all('PRAGMA data_version');
+  return row?.data_version;
 }
 
 /** This process's feed. */

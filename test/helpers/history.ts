@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
 import { yoga } from '../../src/server.ts';
 import { expectData, type GraphQLResponse, gql } from './graphql.ts';
+import { type PersonJson, readPerson } from './persons.ts';
+import { valuesOf } from './user-attributes.ts';
+import { getMetadata } from './uuid-metadata.ts';
 
 /** Change history (CONTRACT §10): documents, readers that follow every page, and a replay of the feed. */
 
@@ -248,6 +251,34 @@ export function replay(changes: readonly ChangeJson[], into = new Map<string, Re
 /** The bucket contents without empty buckets, as `person { attributes }` shows them minus `{}` buckets. */
 export function nonEmptyBuckets(buckets: Record<string, Record<string, unknown>>) {
   return Object.fromEntries(Object.entries(buckets).filter(([, values]) => Object.keys(values).length > 0));
+}
+
+/** Each of `ids` as a replay of the feed left it equals the person as stored, read back through GraphQL. */
+export async function expectReplayedAsStored(
+  auth: string,
+  replayed: Map<string, ReplayedPerson>,
+  ids: readonly string[],
+): Promise<void> {
+  for (const id of ids) {
+    const state = replayed.get(id);
+    const person = (await readPerson(auth, id)) as PersonJson;
+    expect(nonEmptyBuckets(state?.attributes ?? {}), id).toEqual(nonEmptyBuckets(person.attributes ?? {}));
+    expect(state?.person.active, id).toBe(person.active);
+    expect(state?.person.groups ?? [], id).toEqual([...person.groups].sort());
+    expect(state?.person.roles ?? [], id).toEqual([...person.roles].sort());
+    expect(state?.person.handles ?? [], id).toEqual(person.handles);
+    const metadata = await getMetadata(auth, id);
+    const fields = metadata
+      ? Object.fromEntries(
+          (['name', 'externalId', 'profileUrl', 'email', 'type', 'status', 'custom'] as const)
+            .filter((field) => metadata[field] !== null)
+            .map((field) => [field, metadata[field]]),
+        )
+      : {};
+    expect(state?.uuidMetadata, id).toEqual(fields);
+    const own = (await valuesOf(auth, id, { allValues: true })).filter((v) => v.source === 'USER');
+    expect(state?.userValues, id).toEqual(Object.fromEntries(own.map((v) => [v.name, v.value])));
+  }
 }
 
 /** One request to a REST endpoint of the in-process server (yoga.fetch), as the vendor's client sends it. */

@@ -9,7 +9,8 @@ import { type ChangeFilter, filterClause, filterParams } from './filter.ts';
  * may commit after a later one: readers of the feed (oldest first) therefore read only rows of transactions below
  * the oldest one still running (its snapshot's xmin), every one of which has ended. Whatever commits later has a
  * txid at or above that bound, so it sorts after everything already read: no reader ever meets a change below a
- * cursor it has passed, and none is skipped.
+ * cursor it has passed, and none is skipped. For one person, txid order is the order its writes took effect: they
+ * take the person's writer lock before the write that assigns the txid (domain/persons/person-lock.ts).
  */
 
 const columns = `c."txid", c."id", c."orgId", c."personId", c."kind", c."eTag", c."at", c."actorKind", c."actorId", c."entries"`;
