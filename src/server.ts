@@ -44,8 +44,8 @@ export function createServer() {
     // Parsed documents and parse errors are cached by query text: bounded by the text's total length too, so
     // distinct large queries cannot keep memory (CONTRACT §8 "memory").
     parserAndValidationCache: {
-      documentCache: new BoundedCache(1024, 4 * 1024 * 1024),
-      errorCache: new BoundedCache(1024, 1024 * 1024),
+      documentCache: new BoundedCache(1024, 1024 * 1024),
+      errorCache: new BoundedCache(1024, 256 * 1024),
     },
     maskedErrors: { maskError },
     logging: false,
