@@ -9,6 +9,7 @@ import { BoundedCache } from './http/bounded-cache.ts';
 import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
+import { queryCostPlugin } from './http/query-cost.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
 import { sseEventIdsPlugin, withEventIds } from './http/sse-event-ids.ts';
@@ -59,6 +60,7 @@ export function createServer() {
       maxDepthPlugin({ n: 10, exposeLimits: true }),
       maxAliasesPlugin({ n: 20, exposeLimits: true }),
       maxTokensPlugin({ n: 2000, exposeLimits: true }),
+      queryCostPlugin(),
       authPlugin({ openIntrospection: graphiql }),
       variableIssuesPlugin(),
       sseEventIdsPlugin(),
