@@ -9,6 +9,7 @@ import { BoundedCache } from './http/bounded-cache.ts';
 import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
+import { queryCostPlugin } from './http/query-cost.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
 import { sseEventIdsPlugin, withEventIds } from './http/sse-event-ids.ts';
@@ -44,8 +45,8 @@ export function createServer() {
     // Parsed documents and parse errors are cached by query text: bounded by the text's total length too, so
     // distinct large queries cannot keep memory (CONTRACT §8 "memory").
     parserAndValidationCache: {
-      documentCache: new BoundedCache(1024, 4 * 1024 * 1024),
-      errorCache: new BoundedCache(1024, 1024 * 1024),
+      documentCache: new BoundedCache(1024, 1024 * 1024),
+      errorCache: new BoundedCache(1024, 256 * 1024),
     },
     maskedErrors: { maskError },
     logging: false,
@@ -59,6 +60,7 @@ export function createServer() {
       maxDepthPlugin({ n: 10, exposeLimits: true }),
       maxAliasesPlugin({ n: 20, exposeLimits: true }),
       maxTokensPlugin({ n: 2000, exposeLimits: true }),
+      queryCostPlugin(),
       authPlugin({ openIntrospection: graphiql }),
       variableIssuesPlugin(),
       sseEventIdsPlugin(),

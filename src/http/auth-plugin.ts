@@ -18,16 +18,36 @@ export function isIntrospectionOnly(document: DocumentNode, operationName?: stri
   );
 }
 
+/** The rate-limit window that introspection without a (valid) credential counts against, shared by all such callers. */
+export const anonymousIntrospection = 'introspection without a credential';
+
+/**
+ * Introspection while GraphiQL is on needs no credential (so the GraphiQL page can load the schema; its placeholder
+ * header is no credential either), but it counts toward the rate limit like any operation: against the caller's
+ * credential when it is a valid one, else against one window shared by every anonymous introspection.
+ */
+async function countIntrospection(headers: Headers): Promise<void> {
+  let credential = anonymousIntrospection;
+  try {
+    credential = (await authenticateCredential(bearerCredential(headers))).credential;
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'UNAUTHENTICATED')) throw error;
+  }
+  consumeRateLimit(credential);
+}
+
 /**
  * Before any resolver runs: resolves the credential to a principal (401 when missing or bad), checks the
  * X-Org-Id header and counts the operation against the rate limit (429). Introspection needs no credential
- * while GraphiQL is on, so the GraphiQL page can load the schema.
+ * while GraphiQL is on (countIntrospection).
  */
 export function authPlugin(options: { openIntrospection: boolean }): Plugin<Context> {
   /** Throws the AppError of a refusal. */
   const authenticate = async (args: ExecutionArgs) => {
     const ctx = args.contextValue as Context;
-    if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
+    if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) {
+      return countIntrospection(ctx.request.headers);
+    }
     const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
     checkOrgHeader(ctx.request.headers, principal);
     consumeRateLimit(principal.credential);
