@@ -3,6 +3,7 @@ import { flushRateLimits } from './auth/rate-limit.ts';
 import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { historyDays, pruneHistoryPeriodically } from './domain/history/retention.ts';
+import { maxBucketBytes, maxBucketKeys } from './domain/persons/bucket-quota.ts';
 import { drainOnSignals } from './drain.ts';
 import { maxBodyBytes } from './http/body-limit.ts';
 import { serveGraphQLWs } from './http/graphql-ws.ts';
@@ -17,6 +18,8 @@ import { listenAddress } from './startup/listen-address.ts';
 export async function serve(): Promise<void> {
   const { port, host } = listenAddress();
   const keepDays = historyDays(); // a bad ATTRQL_HISTORY_DAYS stops the start, not a later prune
+  maxBucketKeys(); // likewise a bad ATTRQL_MAX_BUCKET_KEYS / _BYTES, not a later write
+  maxBucketBytes();
   log('starting', { provider: dbConfig.provider, historyDays: keepDays === 0 ? 'forever' : keepDays });
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
   if (applied.length === 0) log('database schema is up to date');

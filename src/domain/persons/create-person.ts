@@ -6,6 +6,7 @@ import { conflict } from '../../errors.ts';
 import type { ChangeEntry, Writer } from '../history/change.ts';
 import { asStored, changedValues } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
+import { requireWithinQuota, sizeOf } from './bucket-quota.ts';
 import { requireBuckets } from './buckets.ts';
 import { newPersonETag } from './etag.ts';
 import { qualifiedRoleName, resolveRoles } from './roles.ts';
@@ -55,6 +56,9 @@ export async function createPerson(by: Writer, input: NewPerson): Promise<Person
   const roles = input.roles ? await resolveRoles(orgId, input.roles, ['input', 'roles']) : [];
   const attributes = input.attributes ?? {};
   await requireBuckets(orgId, Object.keys(attributes));
+  for (const [bucket, values] of Object.entries(attributes)) {
+    requireWithinQuota(bucket, sizeOf(asStored(values)), ['input', 'attributes', bucket]);
+  }
   // Duplicates within one input are merged (emails case-insensitively), as for groups.
   const handles = new Map<string, { type: string; value: string; normalizedValue: string }>();
   for (const handle of input.handles ?? []) {
