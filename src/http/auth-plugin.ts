@@ -30,7 +30,7 @@ export function authPlugin(options: { openIntrospection: boolean }): Plugin<Cont
     if (options.openIntrospection && isIntrospectionOnly(args.document, args.operationName)) return;
     const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
     checkOrgHeader(ctx.request.headers, principal);
-    consumeRateLimit(principal.credential);
+    consumeRateLimit(principal.credential, principal.orgId);
     ctx.principal = principal;
   };
   return {
