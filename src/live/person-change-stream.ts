@@ -43,9 +43,7 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
   const { principal } = request;
   const release = takeSubscriptionSlot(principal.credential);
   const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
-  const queue = new SubscriberQueue(
-    (change) => change.orgId === principal.orgId && (!personId || change.personId === personId),
-  );
+  const queue = new SubscriberQueue(principal.orgId, personId);
   const changes = stream(request, cursor, queue, personId, release);
   // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
   // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
