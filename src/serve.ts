@@ -1,8 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { flushRateLimits } from './auth/rate-limit.ts';
+import { flushRateLimits, rateLimitPerOrgPerMinute } from './auth/rate-limit.ts';
 import { database, dbConfig } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { historyDays, pruneHistoryPeriodically } from './domain/history/retention.ts';
+import { maxBucketBytes, maxBucketKeys } from './domain/persons/bucket-quota.ts';
 import { drainOnSignals } from './drain.ts';
 import { maxBodyBytes } from './http/body-limit.ts';
 import { serveGraphQLWs } from './http/graphql-ws.ts';
@@ -17,6 +18,9 @@ import { listenAddress } from './startup/listen-address.ts';
 export async function serve(): Promise<void> {
   const { port, host } = listenAddress();
   const keepDays = historyDays(); // a bad ATTRQL_HISTORY_DAYS stops the start, not a later prune
+  maxBucketKeys(); // likewise a bad ATTRQL_MAX_BUCKET_KEYS / _BYTES or rate setting, not a later request
+  maxBucketBytes();
+  rateLimitPerOrgPerMinute(); // reads ATTRQL_RATE_LIMIT_PER_MINUTE too
   log('starting', { provider: dbConfig.provider, historyDays: keepDays === 0 ? 'forever' : keepDays });
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
   if (applied.length === 0) log('database schema is up to date');

@@ -19,6 +19,6 @@ export async function loginWithApiKey(
   });
   if (principal?.kind !== 'org' || principal.orgId !== clientId)
     throw unauthenticated('Unknown client_id or client_secret.');
-  consumeRateLimit(principal.credential);
+  consumeRateLimit(principal.credential, principal.orgId);
   return mintLoginToken(clientId, hashSecret(clientSecret));
 }

@@ -10,14 +10,29 @@ const windowMs = 60_000;
  */
 export const rateLimitSyncMs = 500;
 
-export function rateLimitPerMinute(): number {
-  const raw = process.env.ATTRQL_RATE_LIMIT_PER_MINUTE;
-  if (raw === undefined || raw === '') return 600;
+function wholeNumberSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`ATTRQL_RATE_LIMIT_PER_MINUTE must be a whole number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
   return value;
 }
+
+/** ATTRQL_RATE_LIMIT_PER_MINUTE: operations per credential and window (default 600; 0 = off). */
+export function rateLimitPerMinute(): number {
+  return wholeNumberSetting('ATTRQL_RATE_LIMIT_PER_MINUTE', 600);
+}
+
+/**
+ * ATTRQL_RATE_LIMIT_PER_ORG_PER_MINUTE: operations of all credentials of one organization together per window
+ * (default 100× the per-credential rate, so off when that is off; 0 = off).
+ */
+export function rateLimitPerOrgPerMinute(): number {
+  return wholeNumberSetting('ATTRQL_RATE_LIMIT_PER_ORG_PER_MINUTE', 100 * rateLimitPerMinute());
+}
+
+/** The organization's shared window is a row like a credential's, under a name no credential hash can have. */
+const orgWindowName = (orgId: string) => `org:${orgId}`;
 
 interface Window {
   credential: string;
@@ -51,7 +66,7 @@ const pruneBefore = 'DELETE FROM "RateLimitWindow" WHERE "windowStart" < $1';
 const windowKey = (credential: string, start: number) => `${start} ${credential}`;
 
 /**
- * Fixed 60 s windows per credential, counted in memory and shared through the database every 500 ms: exact within
+ * Fixed 60 s windows per credential and per organization, counted in memory and shared through the database every 500 ms: exact within
  * one instance, and across instances it may overshoot by what reaches the others within one sync. Requests never
  * wait for the database here.
  */
@@ -62,21 +77,36 @@ class RateLimiter {
   private prunedWindow = 0;
   private stopped = false;
 
-  consume(credential: string, now = Date.now()): void {
-    const limit = rateLimitPerMinute();
-    if (limit === 0) return;
+  /**
+   * Counts one operation in the credential's window and its organization's (none: anonymous introspection), or in
+   * neither when one is full.
+   */
+  consume(credential: string, orgId: string | null, now = Date.now()): void {
     const start = Math.floor(now / windowMs) * windowMs;
+    const counted: Window[] = [];
+    for (const [name, limit] of [
+      [credential, rateLimitPerMinute()],
+      [orgId === null ? null : orgWindowName(orgId), rateLimitPerOrgPerMinute()],
+    ] as const) {
+      if (name === null || limit === 0) continue;
+      const window = this.window(name, start);
+      if (window.shared + window.pending >= limit) {
+        throw rateLimited(Math.max(1, Math.ceil((start + windowMs - now) / 1000)));
+      }
+      counted.push(window);
+    }
+    for (const window of counted) window.pending += 1;
+    if (counted.length > 0) this.schedule();
+  }
+
+  private window(credential: string, start: number): Window {
     const key = windowKey(credential, start);
     let window = this.windows.get(key);
     if (!window) {
       window = { credential, start, shared: 0, pending: 0 };
       this.windows.set(key, window);
     }
-    if (window.shared + window.pending >= limit) {
-      throw rateLimited(Math.max(1, Math.ceil((start + windowMs - now) / 1000)));
-    }
-    window.pending += 1;
-    this.schedule();
+    return window;
   }
 
   private schedule(): void {
@@ -155,9 +185,12 @@ function addParams(sending: { window: Window; sent: number }[]) {
 
 const limiter = new RateLimiter();
 
-/** Counts one operation against its credential's current window, or throws RATE_LIMITED. */
-export function consumeRateLimit(credential: string, now = Date.now()): void {
-  limiter.consume(credential, now);
+/**
+ * Counts one operation against its credential's current window and its organization's, or throws RATE_LIMITED
+ * (counting nothing) when either is full.
+ */
+export function consumeRateLimit(credential: string, orgId: string | null, now = Date.now()): void {
+  limiter.consume(credential, orgId, now);
 }
 
 /** At shutdown: shares every count not yet shared, then stops syncing. */

@@ -28,12 +28,13 @@ export const anonymousIntrospection = 'introspection without a credential';
  */
 async function countIntrospection(headers: Headers): Promise<void> {
   let credential = anonymousIntrospection;
+  let orgId: string | null = null;
   try {
-    credential = (await authenticateCredential(bearerCredential(headers))).credential;
+    ({ credential, orgId } = await authenticateCredential(bearerCredential(headers)));
   } catch (error) {
     if (!(error instanceof AppError && error.code === 'UNAUTHENTICATED')) throw error;
   }
-  consumeRateLimit(credential);
+  consumeRateLimit(credential, orgId);
 }
 
 /**
@@ -50,7 +51,7 @@ export function authPlugin(options: { openIntrospection: boolean }): Plugin<Cont
     }
     const principal = await authenticateCredential(bearerCredential(ctx.request.headers));
     checkOrgHeader(ctx.request.headers, principal);
-    consumeRateLimit(principal.credential);
+    consumeRateLimit(principal.credential, principal.orgId);
     ctx.principal = principal;
   };
   return {

@@ -3,6 +3,7 @@ import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
 import { currentPosition, type FeedBatch, readFeed } from '../domain/history/read.ts';
 import { changeChannel, onChangeRecorded } from '../domain/history/record.ts';
 import { log } from '../log.ts';
+import { SubscriberIndex } from './subscriber-index.ts';
 import type { SubscriberQueue } from './subscriber-queue.ts';
 
 const batchSize = 500;
@@ -30,12 +31,13 @@ const safetyPollMs = 1000;
 
 /**
  * One instance's reader of the change log, shared by all its subscribers: it reads every organization's new
- * changes once, in log order, and hands each to the subscribers it concerns. It wakes on a PostgreSQL NOTIFY
+ * changes once, in log order, and hands each to the subscribers it concerns (found by organization and person,
+ * so the cost of a change follows its own subscribers, not everyone's). It wakes on a PostgreSQL NOTIFY
  * (sent by the writing statement, delivered at commit, from any instance), on this process's own writes, and on
  * SQLite when another process committed. The log is all it reads: a wake-up carries nothing.
  */
 export class ChangeFeed {
-  private readonly subscribers = new Set<SubscriberQueue>();
+  private readonly subscribers = new SubscriberIndex();
   private position: ChangePosition | null = null;
   /** Counts restarts: a read under way when the position was moved must not move it back. */
   private epoch = 0;
@@ -89,7 +91,7 @@ export class ChangeFeed {
   }
 
   remove(queue: SubscriberQueue): void {
-    this.subscribers.delete(queue);
+    this.subscribers.remove(queue);
   }
 
   get size(): number {
@@ -127,7 +129,7 @@ export class ChangeFeed {
       this.wake();
       return;
     }
-    for (const queue of this.subscribers) queue.push(change);
+    this.subscribers.deliver(change);
     this.position = change.position;
   };
 
@@ -205,7 +207,7 @@ export class ChangeFeed {
           return;
         }
         for (const change of batch.changes) {
-          for (const queue of this.subscribers) queue.push(change);
+          this.subscribers.deliver(change);
           this.position = change.position;
         }
       } while (batch.changes.length === batchSize);

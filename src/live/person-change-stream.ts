@@ -1,5 +1,6 @@
 import { authenticateCredential, bearerCredential } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
+import { hashSecret } from '../auth/secrets.ts';
 import type { ChangeArea, ChangePosition, PersonChange } from '../domain/history/change.ts';
 import { type DecodedCursor, decodeCursor } from '../domain/history/cursor.ts';
 import type { ChangeFilter } from '../domain/history/filter.ts';
@@ -43,9 +44,7 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
   const { principal } = request;
   const release = takeSubscriptionSlot(principal.credential);
   const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
-  const queue = new SubscriberQueue(
-    (change) => change.orgId === principal.orgId && (!personId || change.personId === personId),
-  );
+  const queue = new SubscriberQueue(principal.orgId, personId);
   const changes = stream(request, cursor, queue, personId, release);
   // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
   // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
@@ -160,9 +159,22 @@ function viewerFor(principal: Principal, areas: readonly ChangeArea[] | null) {
   };
 }
 
-/** UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, …). */
+/**
+ * UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, expired
+ * token, …). Shared by the subscriptions that present the very same credential: a login token counts against its
+ * API key (`principal.credential` is the key's hash) but expires on its own, so it must not reuse the key's answer.
+ */
 function whyCredentialEnded(request: StreamRequest): Promise<AppError | null> {
-  return sharedCredentialCheck(request.principal.credential, () => checkCredential(request));
+  return sharedCredentialCheck(presentedCredential(request.headers), () => checkCredential(request));
+}
+
+/** The hash of the credential the request presented, as it presented it. */
+function presentedCredential(headers: Headers): string {
+  try {
+    return hashSecret(bearerCredential(headers) ?? '');
+  } catch {
+    return '';
+  }
 }
 
 async function checkCredential(request: StreamRequest): Promise<AppError | null> {

@@ -15,10 +15,14 @@ export class SubscriberQueue {
   /** Set when the instance shuts down: the subscriber is told and ends. */
   closed = false;
 
-  constructor(readonly accepts: (change: PersonChange) => boolean) {}
+  /** The feed hands this queue the changes of `orgId` (of `personId` only, unless null). */
+  constructor(
+    readonly orgId: string,
+    readonly personId: string | null,
+  ) {}
 
   push(change: PersonChange): void {
-    if (this.overflowed || !this.accepts(change)) return;
+    if (this.overflowed) return;
     if (this.changes.length - this.head >= maxBacklog) {
       this.overflowed = true;
       this.changes.length = 0;

@@ -87,7 +87,7 @@ async function serve(
     }
     const principal = await authenticateCredential(vendor.credential(request, url));
     checkOrgHeader(request.headers, principal);
-    consumeRateLimit(principal.credential);
+    consumeRateLimit(principal.credential, principal.orgId);
     if (route.caller === 'org' && principal.kind !== 'org') throw forbidden('This endpoint needs an org API key.');
     const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
     checkRestStrings(route, params, url, body);

@@ -6,6 +6,7 @@ import type { Writer } from '../history/change.ts';
 import { asStored, changedValues, type StoredValues } from '../history/diff.ts';
 import { changeCommitted, recordChange } from '../history/record.ts';
 import type { JsonObject } from '../json.ts';
+import { maxBucketBytes, maxBucketKeys, requireWithinQuota, sizeOf } from './bucket-quota.ts';
 import { requireBucket } from './buckets.ts';
 import { newPersonETag, whyNotTouched } from './etag.ts';
 import { personLocked } from './person-lock.ts';
@@ -77,12 +78,19 @@ const touchWithBucket = perDialect((d) => {
 
 // PostgreSQL: a merge's upsert and its change-log entry in one statement (one round trip), run after the touch
 // took the person's locks, so `old` (this statement's snapshot) is the bucket as the last writer left it. Entries
-// are the keys whose stored text changes; nothing is logged when none does. Returns the bucket as it was.
+// are the keys whose stored text changes; nothing is logged when none does. The bucket's size after the merge is
+// computed first and nothing is written or logged when it passes the quota ($10 keys, $11 bytes); the caller then
+// refuses the write and the touch rolls back. Returns the bucket as it was and its size after the merge.
 const mergeAndRecord = `WITH incoming AS (SELECT n, v FROM unnest($4::text[], $5::text[]) AS rows(n, v)),
   old AS (SELECT "name", "value" FROM "PersonAttribute" WHERE "orgId" = $1 AND "personId" = $2 AND "bucket" = $3),
+  size AS (
+    SELECT count(*) AS "keys", coalesce(sum(octet_length(v)), 0) AS "bytes" FROM (
+      SELECT v FROM incoming
+      UNION ALL SELECT "value" FROM old WHERE NOT EXISTS (SELECT 1 FROM incoming WHERE n = old."name")) AS kept(v)),
+  fits AS (SELECT "keys" <= $10 AND "bytes" <= $11 AS ok FROM size),
   written AS (
     INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
-    SELECT $1, $2, $3, n, v FROM incoming
+    SELECT $1, $2, $3, n, v FROM incoming WHERE (SELECT ok FROM fits)
     ON CONFLICT ("orgId", "personId", "bucket", "name") DO UPDATE SET "value" = excluded."value"),
   changed AS (
     SELECT json_agg(json_build_object('area', 'ATTRIBUTE', 'bucket', $3::text, 'name', i.n,
@@ -91,8 +99,9 @@ const mergeAndRecord = `WITH incoming AS (SELECT n, v FROM unnest($4::text[], $5
   logged AS (
     INSERT INTO "PersonChange" ("txid", "orgId", "personId", "kind", "eTag", "at", "actorKind", "actorId", "entries")
     SELECT pg_current_xact_id()::text::bigint, $1, $2, 'UPDATED', $6, $7, $8, $9, entries::text
-    FROM changed WHERE entries IS NOT NULL RETURNING 1)
-  SELECT (SELECT json_object_agg("name", "value") FROM old)::text AS "old", (SELECT count(*) FROM logged) AS "logged"`;
+    FROM changed WHERE entries IS NOT NULL AND (SELECT ok FROM fits) RETURNING 1)
+  SELECT (SELECT json_object_agg("name", "value") FROM old)::text AS "old", (SELECT count(*) FROM logged) AS "logged",
+    (SELECT "keys" FROM size) AS "keys", (SELECT "bytes" FROM size) AS "bytes"`;
 
 interface BucketChange {
   /** Writes the change, given the bucket as stored before it. */
@@ -101,12 +110,15 @@ interface BucketChange {
   result: (before: StoredValues) => StoredValues;
   /** A merge's keys: on PostgreSQL written and logged by one statement. */
   merge?: Record<string, unknown>;
+  /** Whether the bucket may grow, so the quota is checked (a delete only shrinks it). */
+  mayGrow: boolean;
 }
 
 /**
  * The frame of every bucket write, in one transaction: touch the person and check the bucket in one statement
  * (an unknown bucket or a forbidden one rolls the touch back), read the bucket, apply the change and log what
- * changed (one more statement), then answer the bucket after the write.
+ * changed (one more statement), then answer the bucket after the write. The bucket quota is checked on the bucket
+ * as the person's lock shows it (SQLite: the write transaction), so concurrent writers cannot pass it together.
  */
 async function writeBucket(
   by: Writer,
@@ -141,11 +153,15 @@ async function writeBucket(
         at,
         actor.kind,
         actor.id,
+        maxBucketKeys(),
+        maxBucketBytes(),
       ]);
+      requireWithinQuota(bucket, { keys: Number(result?.keys), bytes: Number(result?.bytes) });
       before = new Map(Object.entries(JSON.parse((result?.old as string | null) ?? '{}') as Record<string, string>));
       if (Number(result?.logged) > 0) tx.afterCommit(changeCommitted);
     } else {
       before = await readStored(tx, orgId, personId, bucket);
+      if (change.mayGrow) requireWithinQuota(bucket, sizeOf(change.result(before)));
       await change.apply(tx, before);
       const entries = changedValues('ATTRIBUTE', before, change.result(before), { bucket });
       await recordChange(tx, by, { personId, kind: 'UPDATED', eTag: person.eTag, entries, at });
@@ -173,6 +189,7 @@ export function mergeAttributes(
       apply: (tx) => upsertAttributes(tx, by.orgId, personId, bucket, attributes),
       result: (before) => new Map([...before, ...written]),
       merge: attributes,
+      mayGrow: true,
     },
     endUser,
   );
@@ -195,6 +212,7 @@ export function replaceAttributes(
       await upsertAttributes(tx, by.orgId, personId, bucket, attributes);
     },
     result: () => asStored(attributes),
+    mayGrow: true,
   });
 }
 
@@ -218,5 +236,6 @@ export function deleteAttributes(
       }
     },
     result: (before) => new Map([...before].filter(([name]) => !removed.has(name))),
+    mayGrow: false,
   });
 }

@@ -6,11 +6,13 @@ import { conflict } from '../../errors.ts';
 import type { ChangeEntry, Writer } from '../history/change.ts';
 import { asStored, changedValues } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
+import { requireWithinQuota, sizeOf } from './bucket-quota.ts';
 import { requireBuckets } from './buckets.ts';
 import { newPersonETag } from './etag.ts';
 import { personLocked } from './person-lock.ts';
-import { qualifiedRoleName, resolveRoles } from './roles.ts';
+import { insertRoles, qualifiedRoleName, resolveRoles } from './roles.ts';
 import { normalizeHandle } from './rules.ts';
+import { insertGroups } from './set-person-groups.ts';
 
 export interface NewPerson {
   id?: string | null;
@@ -36,10 +38,16 @@ const insertPerson = perDialect((d) => {
   return `${lock.with} INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
   SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE ${lock.when}`;
 });
-const insertHandle = `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
-  VALUES ($1, $2, $3, $4, $5)`;
-const insertGroup = 'INSERT INTO "PersonGroup" ("orgId", "personId", "groupName") VALUES ($1, $2, $3)';
-const insertRole = 'INSERT INTO "PersonRole" ("orgId", "personId", "roleId") VALUES ($1, $2, $3)';
+// Handles in one INSERT whatever their number (as groups and roles): the rows come as parallel lists (JSON arrays
+// on SQLite, arrays on PostgreSQL), so a long list costs one statement, not one per item.
+const insertHandles = perDialect((d) =>
+  d === 'sqlite'
+    ? `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
+       SELECT $1, $2, t.value, v.value, n.value FROM json_each($3) t
+       JOIN json_each($4) v ON v.key = t.key JOIN json_each($5) n ON n.key = t.key`
+    : `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
+       SELECT $1, $2, t, v, n FROM unnest($3::text[], $4::text[], $5::text[]) AS rows(t, v, n)`,
+);
 // Every bucket's keys in one INSERT, as three parallel lists (bucket, name, JSON text).
 const insertAttributes = perDialect((d) =>
   d === 'sqlite'
@@ -61,6 +69,9 @@ export async function createPerson(by: Writer, input: NewPerson): Promise<Person
   const roles = input.roles ? await resolveRoles(orgId, input.roles, ['input', 'roles']) : [];
   const attributes = input.attributes ?? {};
   await requireBuckets(orgId, Object.keys(attributes));
+  for (const [bucket, values] of Object.entries(attributes)) {
+    requireWithinQuota(bucket, sizeOf(asStored(values)), ['input', 'attributes', bucket]);
+  }
   // Duplicates within one input are merged (emails case-insensitively), as for groups.
   const handles = new Map<string, { type: string; value: string; normalizedValue: string }>();
   for (const handle of input.handles ?? []) {
@@ -83,9 +94,13 @@ export async function createPerson(by: Writer, input: NewPerson): Promise<Person
     return await sql.transaction(async (tx) => {
       const { active, personType, region, eTag } = person;
       await tx.run(insertPerson, [orgId, id, active, personType, region, eTag, now]);
-      for (const h of handles.values()) await tx.run(insertHandle, [orgId, id, h.type, h.value, h.normalizedValue]);
-      for (const group of groups) await tx.run(insertGroup, [orgId, id, group]);
-      for (const role of roles) await tx.run(insertRole, [orgId, id, role.id]);
+      const handleRows = [...handles.values()];
+      if (handleRows.length) {
+        const columns = [handleRows.map((h) => h.type), handleRows.map((h) => h.value)];
+        await tx.run(insertHandles, [orgId, id, ...columns, handleRows.map((h) => h.normalizedValue)]);
+      }
+      if (groups.length) await tx.run(insertGroups, [orgId, id, groups]);
+      if (roles.length) await tx.run(insertRoles, [orgId, id, roles.map((role) => role.id)]);
       const entries: ChangeEntry[] = [{ area: 'PERSON', name: 'active', before: null, after: active }];
       const listed = (name: string, values: unknown[]) =>
         values.length ? entries.push({ area: 'PERSON', name, before: null, after: values }) : 0;

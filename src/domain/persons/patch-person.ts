@@ -1,10 +1,10 @@
 import { type Person, sql } from '../../db/client.ts';
-import { perDialect, type SqlRunner } from '../../db/sql/sql-client.ts';
+import type { SqlRunner } from '../../db/sql/sql-client.ts';
 import type { ChangeEntry, Writer } from '../history/change.ts';
 import { changedField } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
 import { touchPerson } from './etag.ts';
-import { qualifiedRoleName, resolveRoles } from './roles.ts';
+import { insertRoles, qualifiedRoleName, resolveRoles } from './roles.ts';
 
 export interface PersonPatch {
   active?: boolean | null;
@@ -17,10 +17,6 @@ const setActive = 'UPDATE "Person" SET "active" = $3 WHERE "orgId" = $1 AND "id"
 const roleNames = `SELECT r."name" FROM "PersonRole" pr JOIN "Role" r ON r."orgId" = pr."orgId" AND r."id" = pr."roleId"
   WHERE pr."orgId" = $1 AND pr."personId" = $2`;
 const clearRoles = 'DELETE FROM "PersonRole" WHERE "orgId" = $1 AND "personId" = $2';
-const insertRoles = perDialect(
-  (d) => `INSERT INTO "PersonRole" ("orgId", "personId", "roleId")
-    SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS ids(value)'}`,
-);
 
 /** The person's roles as their public names, sorted: what history records. */
 async function rolesOf(tx: SqlRunner, orgId: string, personId: string): Promise<string[]> {

@@ -7,7 +7,8 @@ import { touchPerson } from './etag.ts';
 
 const groupNames = 'SELECT "groupName" FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = $2';
 const clearGroups = 'DELETE FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = $2';
-const insertGroups = perDialect(
+/** Gives a person the groups named in one list parameter ($3): one statement for any number of groups. */
+export const insertGroups = perDialect(
   (d) => `INSERT INTO "PersonGroup" ("orgId", "personId", "groupName")
     SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS names(value)'}`,
 );
