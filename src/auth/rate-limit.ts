@@ -2,6 +2,7 @@ import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { rateLimited } from '../errors.ts';
 import { log } from '../log.ts';
+import { countRateLimited } from '../observability/metrics.ts';
 
 const windowMs = 60_000;
 /**
@@ -157,7 +158,12 @@ const limiter = new RateLimiter();
 
 /** Counts one operation against its credential's current window, or throws RATE_LIMITED. */
 export function consumeRateLimit(credential: string, now = Date.now()): void {
-  limiter.consume(credential, now);
+  try {
+    limiter.consume(credential, now);
+  } catch (error) {
+    countRateLimited();
+    throw error;
+  }
 }
 
 /** At shutdown: shares every count not yet shared, then stops syncing. */

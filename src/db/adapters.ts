@@ -3,6 +3,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { log } from '../log.ts';
+import { timedStatement } from '../observability/database.ts';
+import { observeTransaction, watchPool } from '../observability/metrics.ts';
 import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
 import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
@@ -20,6 +22,7 @@ export function postgresPool(config: DatabaseConfig): pg.Pool {
   });
   // An idle connection the server closed (restart, failover) must not crash the process; the next query reconnects.
   pool.on('error', (error) => log('idle database connection lost', { error: error.message }));
+  watchPool(pool);
   return pool;
 }
 
@@ -86,22 +89,23 @@ function wrapFactory(
 
 type CountedAdapter = SqlDriverAdapter & { inner: SqlDriverAdapter };
 
-/** Counts every statement sent to the database, transactions included. */
+/** Counts every statement sent to the database, transactions included; each is measured and traced too. */
 function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
+  const dialect = adapter.provider === 'postgres' ? 'postgresql' : 'sqlite';
   const counted =
     <T>(run: (query: SqlQuery) => Promise<T>) =>
     (query: SqlQuery): Promise<T> => {
       statementCounter.record(query.sql);
-      return run(query);
+      return timedStatement(dialect, query.sql, () => run(query));
     };
-  const countTransaction = (tx: Transaction): Transaction => ({
+  const countTransaction = (tx: Transaction, started: number): Transaction => ({
     provider: tx.provider,
     adapterName: tx.adapterName,
     options: tx.options,
     queryRaw: counted((query) => tx.queryRaw(query)),
     executeRaw: counted((query) => tx.executeRaw(query)),
-    commit: () => tx.commit(),
-    rollback: () => tx.rollback(),
+    commit: () => tx.commit().finally(() => observeTransaction(dialect, started, true)),
+    rollback: () => tx.rollback().finally(() => observeTransaction(dialect, started, false)),
     createSavepoint: tx.createSavepoint && ((name) => tx.createSavepoint?.(name) ?? Promise.resolve()),
     rollbackToSavepoint: tx.rollbackToSavepoint && ((name) => tx.rollbackToSavepoint?.(name) ?? Promise.resolve()),
     releaseSavepoint: tx.releaseSavepoint && ((name) => tx.releaseSavepoint?.(name) ?? Promise.resolve()),
@@ -116,7 +120,8 @@ function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
     // The adapters send BEGIN themselves, past queryRaw/executeRaw: it is counted here.
     startTransaction: async (level) => {
       statementCounter.record('BEGIN');
-      return countTransaction(await adapter.startTransaction(level));
+      const started = performance.now();
+      return countTransaction(await adapter.startTransaction(level), started);
     },
     getConnectionInfo:
       adapter.getConnectionInfo && (() => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: false }),
