@@ -3,7 +3,7 @@ import { maxOperationNames } from '../src/observability/operation-names.ts';
 import { yoga } from '../src/server.ts';
 import { gql, newOrg } from './helpers/graphql.ts';
 import { rest } from './helpers/history.ts';
-import { samples } from './helpers/observability.ts';
+import { samples, sampleValue } from './helpers/observability.ts';
 
 // CONTRACT §11 through the real server in-process (yoga.fetch): request ids on every response, and the bound on
 // operation-name labels (a client sending 1,000 names must not make 1,000 series).
@@ -45,6 +45,16 @@ describe('x-request-id', () => {
       headers: { 'SlashID-OrgID': orgId, 'SlashID-API-Key': apiKey },
     });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('GraphQL outcome labels', () => {
+  it('names an operation that fails validation after itself, with its code as outcome', async () => {
+    const failed = await gql('query NoSuchField { nope }', {}, { auth: apiKey });
+    expect(failed.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const text = await (await yoga.fetch('http://attrql.test/metrics')).text();
+    const labels = { operation_type: 'query', operation_name: 'NoSuchField', outcome: 'GRAPHQL_VALIDATION_FAILED' };
+    expect(sampleValue(samples(text), 'attrql_graphql_operation_duration_seconds_count', labels)).toBe(1);
   });
 });
 

@@ -53,16 +53,30 @@ export function requestLogPlugin(): Plugin {
       const entry = started.get(request);
       if (entry) entry.graphql = true;
     },
+    onValidate({ params, context }) {
+      // Named before validation, so an operation that fails it is measured under its own name too.
+      const { request, params: sent } = context as { request?: Request; params?: { operationName?: string } };
+      const entry = request && started.get(request);
+      if (!entry) return;
+      const operation = getOperationAST(params.documentAST, sent?.operationName);
+      entry.operation = operation?.name?.value ?? 'anonymous';
+      entry.type = operation?.operation;
+    },
     onExecute({ args, executeFn, setExecuteFn }) {
       const request = (args.contextValue as { request: Request }).request;
-      const operation = getOperationAST(args.document, args.operationName);
-      const name = operation?.name?.value ?? 'anonymous';
       const entry = started.get(request);
-      if (entry) {
-        entry.operation = name;
-        entry.type = operation?.operation;
+      let name = entry?.operation;
+      let type = entry?.type;
+      if (!entry || type === undefined) {
+        const operation = getOperationAST(args.document, args.operationName);
+        name = operation?.name?.value ?? 'anonymous';
+        type = operation?.operation;
+        if (entry) {
+          entry.operation = name;
+          entry.type = type;
+        }
       }
-      const span = operationSpan(operation?.operation, name);
+      const span = operationSpan(type, name as string);
       if (span) setExecuteFn((execution) => withSpan(span, () => executeFn(execution)));
       // Over HTTP, onResultProcess and onResponse measure it; over WebSocket nothing else sees the operation.
       if (!span && entry) return;
@@ -72,7 +86,7 @@ export function requestLogPlugin(): Plugin {
           const outcome = outcomeOf(result);
           endSpan(span, outcome === 'ok' ? undefined : { extensions: { code: outcome } });
           if (!entry) {
-            observeGraphql(operation?.operation ?? 'unknown', operationNameLabel(name), outcome, seconds(at));
+            observeGraphql(type ?? 'unknown', operationNameLabel(name as string), outcome, seconds(at));
           }
         },
       };
