@@ -1,10 +1,11 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Dialect } from '../db/sql/sql-client.ts';
+import { LeanHistogram } from './histogram.ts';
 
 /**
  * The metrics /metrics exposes (CONTRACT §11), in a registry of attrql's own (prom-client's global one is left to
  * whoever embeds us). Labels are bounded and never carry an org, person, key, token, attribute name or value.
- * Hot paths observe through labelled children cached here: no label lookup, no closure per request.
+ * Hot paths observe series found once (histogram.ts): no label hashing, no closure per request.
  */
 export const registry = new Registry();
 
@@ -20,21 +21,21 @@ const requestBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 /** Seconds, from 50 µs: a statement on SQLite takes a few hundredths of a millisecond. */
 const statementBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5];
 
-const graphqlDuration = new Histogram({
-  name: 'attrql_graphql_operation_duration_seconds',
-  help: 'GraphQL operations by type, name (at most 100 per process, then "other") and outcome ("ok" or the first error code).',
-  labelNames: ['operation_type', 'operation_name', 'outcome'] as const,
-  buckets: requestBuckets,
-  registers: [registry],
-});
+const graphqlDuration = new LeanHistogram(
+  'attrql_graphql_operation_duration_seconds',
+  'GraphQL operations by type, name (at most 100 per process, then "other") and outcome ("ok" or the first error code).',
+  ['operation_type', 'operation_name', 'outcome'],
+  requestBuckets,
+  registry,
+);
 
-const restDuration = new Histogram({
-  name: 'attrql_rest_request_duration_seconds',
-  help: 'Vendor REST requests by route operation id (e.g. slashid.mergeBucket) and HTTP status.',
-  labelNames: ['operation', 'status'] as const,
-  buckets: requestBuckets,
-  registers: [registry],
-});
+const restDuration = new LeanHistogram(
+  'attrql_rest_request_duration_seconds',
+  'Vendor REST requests by route operation id (e.g. slashid.mergeBucket) and HTTP status.',
+  ['operation', 'status'],
+  requestBuckets,
+  registry,
+);
 
 const openSubscriptions = new Gauge({
   name: 'attrql_subscriptions_open',
@@ -46,37 +47,37 @@ const openSubscriptions = new Gauge({
 // Both transports are shown from the start, at 0: an absent series reads as "no data", not "none open".
 if (on) for (const transport of ['sse', 'websocket']) openSubscriptions.labels(transport).set(0);
 
-const deliveryLag = new Histogram({
-  name: 'attrql_change_delivery_lag_seconds',
-  help: "Time from a change's commit to its hand-over to a live subscriber, by transport.",
-  labelNames: ['transport'] as const,
-  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  registers: [registry],
-});
+const deliveryLag = new LeanHistogram(
+  'attrql_change_delivery_lag_seconds',
+  "Time from a change's commit to its hand-over to a live subscriber, by transport.",
+  ['transport'],
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registry,
+);
 
-const statementDuration = new Histogram({
-  name: 'attrql_db_statement_duration_seconds',
-  help: 'SQL statements sent to the database (fast path and Prisma), by database system.',
-  labelNames: ['db_system'] as const,
-  buckets: statementBuckets,
-  registers: [registry],
-});
+const statementDuration = new LeanHistogram(
+  'attrql_db_statement_duration_seconds',
+  'SQL statements sent to the database (fast path and Prisma), by database system.',
+  ['db_system'],
+  statementBuckets,
+  registry,
+);
 
-const transactionDuration = new Histogram({
-  name: 'attrql_db_transaction_duration_seconds',
-  help: 'Database transactions from BEGIN to COMMIT or ROLLBACK (retries included), by database system and outcome.',
-  labelNames: ['db_system', 'outcome'] as const,
-  buckets: requestBuckets,
-  registers: [registry],
-});
+const transactionDuration = new LeanHistogram(
+  'attrql_db_transaction_duration_seconds',
+  'Database transactions from BEGIN to COMMIT or ROLLBACK (retries included), by database system and outcome.',
+  ['db_system', 'outcome'],
+  requestBuckets,
+  registry,
+);
 
-const poolWait = new Histogram({
-  name: 'attrql_db_pool_wait_seconds',
-  help: 'Waits for a database connection (PostgreSQL pool) or for the write lock (SQLite), when one had to wait.',
-  labelNames: ['db_system'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  registers: [registry],
-});
+const poolWait = new LeanHistogram(
+  'attrql_db_pool_wait_seconds',
+  'Waits for a database connection (PostgreSQL pool) or for the write lock (SQLite), when one had to wait.',
+  ['db_system'],
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registry,
+);
 
 const transactionRetries = new Counter({
   name: 'attrql_db_transaction_retries_total',
