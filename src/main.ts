@@ -5,6 +5,9 @@ import { runOrExit } from './startup/run-or-exit.ts';
 
 exitOnUnhandledErrors();
 await runOrExit('attrql', async () => {
+  // OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT set: the OpenTelemetry SDK first, so the whole server runs under it.
+  const { startTracing } = await import('./observability/tracing.ts');
+  await startTracing();
   const { serve } = await import('./serve.ts');
   await serve();
 });

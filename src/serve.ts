@@ -11,6 +11,7 @@ import { closeEventStreams, openEventStreams } from './http/sse-event-ids.ts';
 import { changeFeed } from './live/change-feed.ts';
 import { openSubscriptionCount } from './live/open-subscriptions.ts';
 import { log } from './log.ts';
+import { stopTracing, traceRequests } from './observability/tracing.ts';
 import { yoga } from './server.ts';
 import { listenAddress } from './startup/listen-address.ts';
 
@@ -25,7 +26,7 @@ export async function serve(): Promise<void> {
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
   if (applied.length === 0) log('database schema is up to date');
 
-  const server = createHttpServer(yoga);
+  const server = createHttpServer(traceRequests(yoga));
   await listen(server, port, host);
   // Only once listening: the WebSocket server reports the http server's errors too (a port in use is listen()'s).
   const graphqlWs = serveGraphQLWs(yoga, server, maxBodyBytes());
@@ -43,6 +44,7 @@ export async function serve(): Promise<void> {
       await changeFeed.stop();
       await flushRateLimits();
       await database.close();
+      await stopTracing(); // sends the spans still buffered
     },
     async () => {
       // Every subscription is told to resume elsewhere (SERVICE_UNAVAILABLE) and completes; its SSE response then

@@ -14,6 +14,7 @@ import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
 import { sseEventIdsPlugin, withEventIds } from './http/sse-event-ids.ts';
 import { variableIssuesPlugin } from './http/variable-issues.ts';
+import { metricsPlugin } from './observability/metrics-endpoint.ts';
 import { restPlugin } from './rest/plugin.ts';
 import { restVendors } from './rest/vendors.ts';
 import { schema } from './schema/index.ts';
@@ -53,6 +54,7 @@ export function createServer() {
     plugins: [
       requestLogPlugin(),
       healthPlugin(),
+      metricsPlugin(),
       // The vendors' REST endpoints: after the request log, before anything GraphQL-specific.
       restPlugin(restVendors, bodyLimit),
       bodyLimitPlugin(bodyLimit),

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dbConfig } from '../src/db/client.ts';
+import { yoga } from '../src/server.ts';
 import { onPostgres } from './helpers/database.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
+import { samples, sampleValue } from './helpers/observability.ts';
 import { setGroupsDoc } from './helpers/persons.ts';
 
 /** Polls until `check` is true (10 s at most). */
@@ -61,5 +63,11 @@ describe.skipIf(!onPostgres)('a PostgreSQL deadlock', () => {
     const result = expectData(await write) as { setPersonGroups: { person: { groups: string[] } } };
     expect(result.setPersonGroups.person.groups).toEqual(['cc']);
     await until(async () => (await deadlocks()) > before);
+
+    // /metrics counts the retry (CONTRACT §11), and the aborted attempt as a rolled-back transaction.
+    const all = samples(await (await yoga.fetch('http://attrql.test/metrics')).text());
+    expect(sampleValue(all, 'attrql_db_transaction_retries_total', { db_system: 'postgresql' })).toBe(1);
+    const rolledBack = { db_system: 'postgresql', outcome: 'rollback' };
+    expect(sampleValue(all, 'attrql_db_transaction_duration_seconds_count', rolledBack)).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });

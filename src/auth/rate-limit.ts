@@ -2,6 +2,7 @@ import { sql } from '../db/client.ts';
 import { inList, perDialect } from '../db/sql/sql-client.ts';
 import { rateLimited } from '../errors.ts';
 import { log } from '../log.ts';
+import { countRateLimited } from '../observability/metrics.ts';
 
 const windowMs = 60_000;
 /**
@@ -190,7 +191,12 @@ const limiter = new RateLimiter();
  * (counting nothing) when either is full.
  */
 export function consumeRateLimit(credential: string, orgId: string | null, now = Date.now()): void {
-  limiter.consume(credential, orgId, now);
+  try {
+    limiter.consume(credential, orgId, now);
+  } catch (error) {
+    countRateLimited();
+    throw error;
+  }
 }
 
 /** At shutdown: shares every count not yet shared, then stops syncing. */

@@ -3,6 +3,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { log } from '../log.ts';
+import { timedStatement } from '../observability/database.ts';
+import { observeTransaction, watchPool } from '../observability/metrics.ts';
 import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
 import { heardPool } from './pg-connections.ts';
 import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
@@ -22,6 +24,7 @@ export function postgresPool(config: DatabaseConfig): pg.Pool {
   // pg-pool listens to a connection only while it is idle; one checked out (the fast path's transaction, Prisma's
   // adapter, the LISTEN client) would crash the process when lost. Its statement fails instead (SERVICE_UNAVAILABLE),
   // whoever holds it releases it, and pg-pool discards it as no longer queryable.
+  watchPool(pool);
   return heardPool(pool, (error) => log('database connection lost', { error: error.message }));
 }
 
@@ -88,22 +91,23 @@ function wrapFactory(
 
 type CountedAdapter = SqlDriverAdapter & { inner: SqlDriverAdapter };
 
-/** Counts every statement sent to the database, transactions included. */
+/** Counts every statement sent to the database, transactions included; each is measured and traced too. */
 function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
+  const dialect = adapter.provider === 'postgres' ? 'postgresql' : 'sqlite';
   const counted =
     <T>(run: (query: SqlQuery) => Promise<T>) =>
     (query: SqlQuery): Promise<T> => {
       statementCounter.record(query.sql);
-      return run(query);
+      return timedStatement(dialect, query.sql, () => run(query));
     };
-  const countTransaction = (tx: Transaction): Transaction => ({
+  const countTransaction = (tx: Transaction, started: number): Transaction => ({
     provider: tx.provider,
     adapterName: tx.adapterName,
     options: tx.options,
     queryRaw: counted((query) => tx.queryRaw(query)),
     executeRaw: counted((query) => tx.executeRaw(query)),
-    commit: () => tx.commit(),
-    rollback: () => tx.rollback(),
+    commit: () => tx.commit().finally(() => observeTransaction(dialect, started, true)),
+    rollback: () => tx.rollback().finally(() => observeTransaction(dialect, started, false)),
     createSavepoint: tx.createSavepoint && ((name) => tx.createSavepoint?.(name) ?? Promise.resolve()),
     rollbackToSavepoint: tx.rollbackToSavepoint && ((name) => tx.rollbackToSavepoint?.(name) ?? Promise.resolve()),
     releaseSavepoint: tx.releaseSavepoint && ((name) => tx.releaseSavepoint?.(name) ?? Promise.resolve()),
@@ -118,7 +122,8 @@ function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
     // The adapters send BEGIN themselves, past queryRaw/executeRaw: it is counted here.
     startTransaction: async (level) => {
       statementCounter.record('BEGIN');
-      return countTransaction(await adapter.startTransaction(level));
+      const started = performance.now();
+      return countTransaction(await adapter.startTransaction(level), started);
     },
     getConnectionInfo:
       adapter.getConnectionInfo && (() => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: false }),

@@ -7,6 +7,9 @@ export class Mutex {
   private locked = false;
   private readonly waiters: (() => void)[] = [];
 
+  /** `onWait`: told how long each acquire that found the lock taken waited for it (ms), for metrics. */
+  constructor(private readonly onWait?: (ms: number) => void) {}
+
   /** The release function when the lock was free (now taken), else null. */
   tryAcquire(): (() => void) | null {
     if (this.locked) return null;
@@ -17,7 +20,13 @@ export class Mutex {
   acquire(): Promise<() => void> {
     const release = this.tryAcquire();
     if (release) return Promise.resolve(release);
-    return new Promise((resolve) => this.waiters.push(() => resolve(this.releaser())));
+    const queuedAt = this.onWait ? performance.now() : 0;
+    return new Promise((resolve) =>
+      this.waiters.push(() => {
+        this.onWait?.(performance.now() - queuedAt);
+        resolve(this.releaser());
+      }),
+    );
   }
 
   /** Releasing hands the lock to the first waiter (it stays taken), or frees it. A second call does nothing. */

@@ -6,6 +6,7 @@ import type {
   Transaction,
 } from '@prisma/driver-adapter-utils';
 import type { Database } from 'better-sqlite3';
+import { observeLockWait } from '../observability/metrics.ts';
 import { Mutex } from './mutex.ts';
 import { beginWhileBusy, lockedWhileBusy } from './sqlite-busy.ts';
 
@@ -22,7 +23,7 @@ export class SerializedSqliteAdapter implements SqlDriverAdapter {
   readonly provider: SqlDriverAdapter['provider'];
   readonly adapterName: string;
   /** Shared with the fast path (sql/sqlite-client.ts), which sends statements on the same connection. */
-  readonly lock = new Mutex();
+  readonly lock = new Mutex(observeLockWait);
 
   constructor(private readonly inner: SqlDriverAdapter) {
     this.provider = inner.provider;

@@ -1,4 +1,5 @@
 import { serviceUnavailable } from '../errors.ts';
+import { countRetry } from '../observability/metrics.ts';
 import { db, type Tx } from './client.ts';
 import { databaseTimeoutMs } from './config.ts';
 import { isRetryableConflict } from './errors.ts';
@@ -22,6 +23,7 @@ export async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       // A PostgreSQL deadlock or serialization failure undid the whole transaction: run it again.
       if (!isRetryableConflict(error)) throw error;
       if (attempt >= maxAttempts) throw serviceUnavailable(conflictMessage);
+      countRetry('postgresql'); // only PostgreSQL reports deadlocks and serialization failures
     }
   }
 }

@@ -11,6 +11,7 @@ import { isAsyncIterable, mapAsyncIterator, type YogaServerInstance } from 'grap
 import { WebSocketServer } from 'ws';
 import { unauthenticated } from '../errors.ts';
 import { log } from '../log.ts';
+import { markWebSocket } from '../observability/transport.ts';
 import { maskError } from './mask-error.ts';
 import { type Result, withoutInternals } from './sse-event-ids.ts';
 
@@ -47,10 +48,12 @@ function operationRequest(
     }
     headers.set(name, value);
   }
-  return new fetchAPI.Request(`http://${upgrade.headers.host ?? 'localhost'}${upgrade.url ?? '/graphql'}`, {
+  const request = new fetchAPI.Request(`http://${upgrade.headers.host ?? 'localhost'}${upgrade.url ?? '/graphql'}`, {
     method: 'POST',
     headers,
   });
+  markWebSocket(request.headers); // for the metrics' transport label
+  return request;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any yoga instance

@@ -54,11 +54,15 @@ export function maskError(error: unknown): Error {
     const hint = /readonly/i.test(cause)
       ? 'the SQLite file is read-only: make it writable, then restart attrql'
       : undefined;
-    log('database unavailable', { cause, hint });
+    log('database unavailable', { cause, hint }, 'error');
     return atSameField(error, toGraphQLError(serviceUnavailable()));
   }
-  log('unexpected error', {
-    error: original instanceof Error ? (original.stack ?? original.message) : String(original),
-  });
+  log(
+    'unexpected error',
+    {
+      error: original instanceof Error ? (original.stack ?? original.message) : String(original),
+    },
+    'error',
+  );
   return atSameField(error, new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { countRateLimited } from '../observability/metrics.ts';
 
 /** CONTRACT §10: open subscriptions per credential, on one instance. */
 export const maxSubscriptionsPerCredential = 100;
@@ -8,6 +9,7 @@ const open = new Map<string, number>();
 /** Refuses a subscription over the limit (RATE_LIMITED), before anything of it starts. */
 export function checkSubscriptionSlot(credential: string): void {
   if ((open.get(credential) ?? 0) >= maxSubscriptionsPerCredential) {
+    countRateLimited();
     throw new AppError(
       'RATE_LIMITED',
       `This credential already has ${maxSubscriptionsPerCredential} open subscriptions; close one first.`,

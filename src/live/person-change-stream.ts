@@ -10,6 +10,10 @@ import { requireRetained } from '../domain/history/retention.ts';
 import { type Visibility, visibilityOf } from '../domain/history/visibility.ts';
 import { AppError, serviceUnavailable, unauthenticated } from '../errors.ts';
 import { requestReader } from '../loaders/reader.ts';
+import { observeDelivery, type Transport } from '../observability/metrics.ts';
+import { subscriptionOpened } from '../observability/subscriptions.ts';
+import { endSpan, startSpan } from '../observability/tracing.ts';
+import { transportOf } from '../observability/transport.ts';
 import { changeFeed } from './change-feed.ts';
 import { takeSubscriptionSlot } from './open-subscriptions.ts';
 import { comparePositions } from './positions.ts';
@@ -42,10 +46,11 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
   const cursor = resumeFrom ? decodeCursor(resumeFrom, ['after']) : null;
   if (cursor) requireRetained(cursor, ['after']);
   const { principal } = request;
-  const release = takeSubscriptionSlot(principal.credential);
+  const transport = transportOf(request.headers);
+  const release = subscriptionOpened(transport, takeSubscriptionSlot(principal.credential));
   const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
   const queue = new SubscriberQueue(principal.orgId, personId);
-  const changes = stream(request, cursor, queue, personId, release);
+  const changes = stream(request, cursor, queue, personId, release, transport);
   // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
   // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
   const end = () => {
@@ -74,6 +79,7 @@ async function* stream(
   queue: SubscriberQueue,
   personId: string | null,
   release: () => void,
+  transport: Transport,
 ): AsyncGenerator<StreamEvent> {
   const { principal } = request;
   const orgId = principal.orgId;
@@ -119,7 +125,12 @@ async function* stream(
       last = change.position;
       const { filter, visibility } = await view();
       const [shown] = presentChanges([change], filter, visibility);
-      if (shown) yield shown;
+      if (!shown) continue;
+      observeDelivery(transport, change.at);
+      // With tracing: the hand-over, until the subscriber asks for the next change (the event was sent).
+      const span = startSpan('attrql.subscription.delivery', { 'attrql.subscription.transport': transport });
+      yield shown;
+      endSpan(span);
     }
   } finally {
     changeFeed.remove(queue);

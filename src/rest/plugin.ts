@@ -5,6 +5,7 @@ import { forbidden } from '../errors.ts';
 import { readBodyWithin } from '../http/body-limit.ts';
 import { nameOperation } from '../http/request-log.ts';
 import { requestReader } from '../loaders/reader.ts';
+import { endSpan, startSpan, withSpan } from '../observability/tracing.ts';
 import { json, type RestFailure, type RestRoute, type Vendor } from './endpoint.ts';
 import { failureOf, failureResponse, httpFailure } from './failures.ts';
 import { openApiDocument } from './openapi.ts';
@@ -114,8 +115,13 @@ export function restPlugin(vendors: readonly Vendor[], limit: number): Plugin {
       if (!vendor) return;
       const matched = match(vendor, request.method, url.pathname);
       if (!('route' in matched)) return endResponse(failureResponse(vendor, matched));
-      nameOperation(request, matched.route.operation);
-      endResponse(await serve(vendor, matched.route, matched.params, request, url, limit));
+      const { route, params } = matched;
+      nameOperation(request, route.operation, route.path);
+      // With tracing, a span for the route (its operation id and path template; never the path's ids).
+      const span = startSpan(route.operation, { 'attrql.rest.operation': route.operation, 'http.route': route.path });
+      const response = await withSpan(span, () => serve(vendor, route, params, request, url, limit));
+      endSpan(span, response.status >= 500 ? { extensions: { code: `HTTP_${response.status}` } } : undefined);
+      endResponse(response);
     },
   };
 }

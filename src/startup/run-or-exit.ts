@@ -1,3 +1,4 @@
+import { startupLine } from '../log.ts';
 import { describeStartupError } from './describe-error.ts';
 
 /**
@@ -9,8 +10,8 @@ export async function runOrExit(program: string, run: () => Promise<void>): Prom
     await run();
   } catch (error) {
     const { line, known } = describeStartupError(error, process.env.DATABASE_URL);
-    process.stderr.write(`${program}: ${line}\n`);
-    if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    const stack = !known && error instanceof Error ? error.stack : undefined;
+    process.stderr.write(startupLine(program, line, stack));
     process.exit(1);
   }
 }

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { serviceUnavailable } from '../../errors.ts';
+import { timedStatement } from '../../observability/database.ts';
+import { countRetry, observePoolWait, observeTransaction } from '../../observability/metrics.ts';
 import { isDatabaseUnavailable, isRetryableConflict } from '../errors.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
@@ -60,9 +62,15 @@ export class PostgresClient implements SqlClient {
       dialect: 'postgresql',
       afterCommit: (callback) => (committed ? void committed.push(callback) : callback()),
       all: async <T extends Row>(statement: Statement, params: readonly SqlParam[] = []) =>
-        (await client.query(this.config(statement, params))).rows as T[],
-      run: async (statement, params = []) => (await client.query(this.config(statement, params))).rowCount ?? 0,
+        (await this.query(client, statement, params)).rows as T[],
+      run: async (statement, params = []) => (await this.query(client, statement, params)).rowCount ?? 0,
     };
+  }
+
+  /** One statement, measured and traced (observability/database.ts). */
+  private query(client: pg.Pool | pg.PoolClient, statement: Statement, params: readonly SqlParam[]) {
+    const config = this.config(statement, params);
+    return timedStatement('postgresql', config.text, () => client.query(config));
   }
 
   all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
@@ -79,7 +87,10 @@ export class PostgresClient implements SqlClient {
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      const waitStarted = performance.now();
       const client = await this.pool.connect();
+      observePoolWait('postgresql', waitStarted);
+      const started = performance.now();
       let broken = false;
       let committing = false;
       try {
@@ -89,16 +100,21 @@ export class PostgresClient implements SqlClient {
         const result = await fn(this.runnerOn(client, committed));
         committing = true;
         await client.query('COMMIT');
+        observeTransaction('postgresql', started, true);
         for (const callback of committed) callback();
         return result;
       } catch (error) {
+        observeTransaction('postgresql', started, false);
         // A lost or stuck connection is discarded, not rolled back: PostgreSQL rolls back a transaction whose
         // connection closes, and a ROLLBACK behind a stuck statement would wait for the query timeout again.
         broken = committing || isDatabaseUnavailable(error) || !(await rolledBack(client));
         // A COMMIT sent but never answered (connection lost, database frozen past the timeout) may have landed.
         if (committing && isDatabaseUnavailable(error)) throw serviceUnavailable(commitUnconfirmedMessage);
         if (!isRetryableConflict(error)) throw error;
-        if (attempt < maxAttempts) continue;
+        if (attempt < maxAttempts) {
+          countRetry('postgresql');
+          continue;
+        }
         throw serviceUnavailable(conflictMessage);
       } finally {
         client.release(broken);

@@ -1,4 +1,6 @@
 import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
+import { statementEnded, traceStatement } from '../../observability/database.ts';
+import { observeTransaction } from '../../observability/metrics.ts';
 import type { Mutex } from '../mutex.ts';
 import { beginWhileBusy, lockedNowOrWhileBusy } from '../sqlite-busy.ts';
 import { statementCounter } from '../statement-counter.ts';
@@ -9,6 +11,8 @@ import { GroupCommit } from './sqlite-group-commit.ts';
 /** `$1 … $n` → `?` with the arguments in order of appearance (better-sqlite3 binds `?` by position). */
 interface Compiled {
   statement: PreparedStatement;
+  /** The statement as written (`$n`), for its span. */
+  text: string;
   order: number[];
 }
 
@@ -63,7 +67,7 @@ export class SqliteClient implements SqlClient {
       });
       const prepared = this.database.prepare(sql);
       if (prepared.reader) prepared.safeIntegers(false);
-      compiled = { statement: prepared, order };
+      compiled = { statement: prepared, text, order };
       this.cache.set(text, compiled);
     }
     statementCounter.record(text);
@@ -74,14 +78,35 @@ export class SqliteClient implements SqlClient {
     return compiled.order.map((index) => bindable(params[index] ?? null));
   }
 
+  // Measured inline (no closure per statement): these run for every read of a busy server.
   private allNow<T extends Row>(statement: Statement, params: readonly SqlParam[]): T[] {
     const compiled = this.compile(statement);
-    return compiled.statement.all(...this.args(compiled, params)) as T[];
+    const started = performance.now();
+    const span = traceStatement('sqlite', compiled.text);
+    let failed: unknown;
+    try {
+      return compiled.statement.all(...this.args(compiled, params)) as T[];
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      statementEnded('sqlite', started, span, failed);
+    }
   }
 
   private runNow(statement: Statement, params: readonly SqlParam[]): number {
     const compiled = this.compile(statement);
-    return compiled.statement.run(...this.args(compiled, params)).changes;
+    const started = performance.now();
+    const span = traceStatement('sqlite', compiled.text);
+    let failed: unknown;
+    try {
+      return compiled.statement.run(...this.args(compiled, params)).changes;
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      statementEnded('sqlite', started, span, failed);
+    }
   }
 
   all<T extends Row = Row>(statement: Statement, params: readonly SqlParam[] = []): Promise<T[]> {
@@ -93,8 +118,16 @@ export class SqliteClient implements SqlClient {
   }
 
   /** Concurrent transactions of this process commit together (sqlite-group-commit.ts), each still on its own. */
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.groups.run(() => fn(this.runner));
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await this.groups.run(() => fn(this.runner));
+      observeTransaction('sqlite', started, true);
+      return result;
+    } catch (error) {
+      observeTransaction('sqlite', started, false);
+      throw error;
+    }
   }
 
   afterCommit(callback: () => void): void {
