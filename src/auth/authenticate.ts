@@ -1,5 +1,5 @@
 import { forbidden, unauthenticated } from '../errors.ts';
-import { findApiKey, findTokenPerson } from './credential-lookups.ts';
+import { cachedOrgSecret, findApiKey, findTokenPerson } from './credential-lookups.ts';
 import { authenticateLoginToken, isLoginClaims } from './login-token.ts';
 import { looksLikeJwt, type PersonScope, peekClaims, personScopes, verifyPersonToken } from './person-token.ts';
 import type { Principal } from './principal.ts';
@@ -56,10 +56,12 @@ async function authenticatePersonToken(token: string, credentialHash: string): P
   }
   if (typeof orgId !== 'string' || typeof unverified?.sub !== 'string')
     throw unauthenticated('Malformed person token.');
-  // One read for the person and its organization's secret; nothing of it is used before the signature checks.
-  const person = await findTokenPerson(orgId, unverified.sub);
-  const claims = person && verifyPersonToken(token, tokenSecret(person.tokenSecret));
-  if (!person || !claims) throw unauthenticated('Invalid or expired person token.');
+  // The signature is checked with the organization's (cached) secret before anything about the person is read.
+  const secret = process.env.ATTRQL_TOKEN_SECRET || (await cachedOrgSecret(orgId));
+  const claims = secret ? verifyPersonToken(token, tokenSecret(secret)) : null;
+  if (!claims || claims.org !== orgId) throw unauthenticated('Invalid or expired person token.');
+  const person = await findTokenPerson(orgId, claims.sub);
+  if (!person) throw unauthenticated('Invalid or expired person token.');
   if (!person.active || person.createdAt.getTime() !== claims.pct) {
     throw unauthenticated('The person of this token is deleted or inactive.');
   }

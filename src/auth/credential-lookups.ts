@@ -3,8 +3,10 @@ import { inList, perDialect, toBoolean, toDate } from '../db/sql/sql-client.ts';
 import { orgKey, orgKeyLists, sharedBatch } from '../loaders/shared-batch.ts';
 
 /**
- * The database reads behind authentication, shared by concurrent requests (loaders/shared-batch.ts). Nothing is
- * cached, so a revoked key or a deleted person is refused from the next request on, on every instance.
+ * The database reads behind authentication, shared by concurrent requests (loaders/shared-batch.ts). Keys and
+ * persons are not cached, so a revoked key or a deleted person is refused from the next request on, on every
+ * instance. Only organizations' token secrets are (they never change): a token's signature is checked before any
+ * per-person read.
  */
 
 export interface ApiKeyRow {
@@ -38,6 +40,30 @@ export const findOrgSecret = sharedBatch<string | null>(
   },
   () => null,
 );
+
+/** Token secrets kept at most (least recently used ones go first), and for how long each. */
+const maxCachedSecrets = 10_000;
+const secretTtlMs = 10 * 60_000;
+const cachedSecrets = new Map<string, { secret: string; at: number }>();
+
+/**
+ * An organization's own token secret, from a bounded cache (read at most once per 10 minutes per organization);
+ * null when there is no such organization (not cached: an unknown id costs a read, never a cache entry).
+ */
+export async function cachedOrgSecret(orgId: string, now = Date.now()): Promise<string | null> {
+  const cached = cachedSecrets.get(orgId);
+  if (cached && now - cached.at < secretTtlMs) {
+    cachedSecrets.delete(orgId);
+    cachedSecrets.set(orgId, cached);
+    return cached.secret;
+  }
+  const secret = await findOrgSecret(orgId);
+  cachedSecrets.delete(orgId);
+  if (secret === null) return null;
+  cachedSecrets.set(orgId, { secret, at: now });
+  if (cachedSecrets.size > maxCachedSecrets) cachedSecrets.delete(cachedSecrets.keys().next().value as string);
+  return secret;
+}
 
 export interface TokenPersonRow {
   active: boolean;

@@ -1,5 +1,5 @@
 import { unauthenticated } from '../errors.ts';
-import { findApiKey, findOrgSecret } from './credential-lookups.ts';
+import { cachedOrgSecret, findApiKey, findOrgSecret } from './credential-lookups.ts';
 import { signJwt, verifiedClaims } from './person-token.ts';
 import type { Principal } from './principal.ts';
 import { tokenSecret } from './secrets.ts';
@@ -38,7 +38,7 @@ export async function mintLoginToken(orgId: string, keyHash: string): Promise<{ 
 
 /** The principal of a login token: the organization of a key that is still valid. */
 export async function authenticateLoginToken(token: string, orgId: string): Promise<Principal> {
-  const secret = await findOrgSecret(orgId);
+  const secret = await cachedOrgSecret(orgId);
   const claims = secret === null ? null : (verifiedClaims(token, tokenSecret(secret)) as Partial<LoginClaims> | null);
   if (!claims || claims.org !== orgId || typeof claims.key !== 'string') {
     throw unauthenticated('Invalid or expired login token.');
