@@ -59,6 +59,24 @@ export function inList(dialect: Dialect, n: number): string {
   return dialect === 'sqlite' ? `IN (SELECT value FROM json_each($${n}))` : `= ANY($${n})`;
 }
 
+/**
+ * An INSERT of one person's rows given as lists: `$1` the organization, `$2` the person, then one list parameter per
+ * column of `listed` (JSON arrays on SQLite, text arrays on PostgreSQL); row i is every list's item i. One statement
+ * text, and one statement, for any number of rows (never one statement per item of a request's list).
+ */
+export function insertPersonRows(table: string, listed: readonly string[]): { sqlite: string; postgresql: string } {
+  const columns = ['orgId', 'personId', ...listed].map((column) => `"${column}"`).join(', ');
+  const items = listed.map((_, i) => `l${i}`);
+  return perDialect((d) => {
+    const from =
+      d === 'sqlite'
+        ? items.map((l, i) => (i === 0 ? `json_each($3) ${l}` : `JOIN json_each($${i + 3}) ${l} ON ${l}.key = l0.key`))
+        : [`unnest(${items.map((_, i) => `$${i + 3}::text[]`).join(', ')}) AS rows(${items.join(', ')})`];
+    const values = d === 'sqlite' ? items.map((l) => `${l}.value`) : items;
+    return `INSERT INTO "${table}" (${columns}) SELECT $1, $2, ${values.join(', ')} FROM ${from.join(' ')}`;
+  });
+}
+
 export function textFor(statement: Statement, dialect: Dialect): string {
   return typeof statement === 'string' ? statement : statement[dialect];
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Person, sql } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { perDialect } from '../../db/sql/sql-client.ts';
+import { insertPersonRows, perDialect } from '../../db/sql/sql-client.ts';
 import { conflict } from '../../errors.ts';
 import type { ChangeEntry, Writer } from '../history/change.ts';
 import { asStored, changedValues } from '../history/diff.ts';
@@ -38,25 +38,9 @@ const insertPerson = perDialect((d) => {
   return `${lock.with} INSERT INTO "Person" ("orgId", "id", "active", "personType", "region", "eTag", "createdAt", "updatedAt")
   SELECT $1, $2, $3, $4, $5, $6, $7, $7 WHERE ${lock.when}`;
 });
-// Handles in one INSERT whatever their number (as groups and roles): the rows come as parallel lists (JSON arrays
-// on SQLite, arrays on PostgreSQL), so a long list costs one statement, not one per item.
-const insertHandles = perDialect((d) =>
-  d === 'sqlite'
-    ? `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
-       SELECT $1, $2, t.value, v.value, n.value FROM json_each($3) t
-       JOIN json_each($4) v ON v.key = t.key JOIN json_each($5) n ON n.key = t.key`
-    : `INSERT INTO "PersonHandle" ("orgId", "personId", "type", "value", "normalizedValue")
-       SELECT $1, $2, t, v, n FROM unnest($3::text[], $4::text[], $5::text[]) AS rows(t, v, n)`,
-);
-// Every bucket's keys in one INSERT, as three parallel lists (bucket, name, JSON text).
-const insertAttributes = perDialect((d) =>
-  d === 'sqlite'
-    ? `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
-       SELECT $1, $2, b.value, n.value, v.value FROM json_each($3) b
-       JOIN json_each($4) n ON n.key = b.key JOIN json_each($5) v ON v.key = b.key`
-    : `INSERT INTO "PersonAttribute" ("orgId", "personId", "bucket", "name", "value")
-       SELECT $1, $2, b, n, v FROM unnest($3::text[], $4::text[], $5::text[]) AS rows(b, n, v)`,
-);
+// Handles and every bucket's keys in one INSERT each, whatever their number (as groups and roles).
+const insertHandles = insertPersonRows('PersonHandle', ['type', 'value', 'normalizedValue']);
+const insertAttributes = insertPersonRows('PersonAttribute', ['bucket', 'name', 'value']);
 
 /**
  * Creates a person with its handles, groups, roles and attributes in one transaction, logged as CREATED. Roles and

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { db, type Role } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { perDialect } from '../../db/sql/sql-client.ts';
+import { insertPersonRows } from '../../db/sql/sql-client.ts';
 import { badInput, conflict, type InputIssue } from '../../errors.ts';
 import { bareRoleName } from './rules.ts';
 
 /** Gives a person the roles whose ids come as one list parameter ($3): one statement for any number of roles. */
-export const insertRoles = perDialect(
-  (d) => `INSERT INTO "PersonRole" ("orgId", "personId", "roleId")
-    SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS ids(value)'}`,
-);
+export const insertRoles = insertPersonRows('PersonRole', ['roleId']);
 
 /** A role's public name: "{orgId}/{roleName}". */
 export const qualifiedRoleName = (orgId: string, name: string): string => `${orgId}/${name}`;

@@ -1,5 +1,5 @@
 import { type Person, sql } from '../../db/client.ts';
-import { perDialect } from '../../db/sql/sql-client.ts';
+import { insertPersonRows } from '../../db/sql/sql-client.ts';
 import type { Writer } from '../history/change.ts';
 import { changedField } from '../history/diff.ts';
 import { recordChange } from '../history/record.ts';
@@ -8,10 +8,7 @@ import { touchPerson } from './etag.ts';
 const groupNames = 'SELECT "groupName" FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = $2';
 const clearGroups = 'DELETE FROM "PersonGroup" WHERE "orgId" = $1 AND "personId" = $2';
 /** Gives a person the groups named in one list parameter ($3): one statement for any number of groups. */
-export const insertGroups = perDialect(
-  (d) => `INSERT INTO "PersonGroup" ("orgId", "personId", "groupName")
-    SELECT $1, $2, value FROM ${d === 'sqlite' ? 'json_each($3)' : 'unnest($3::text[]) AS names(value)'}`,
-);
+export const insertGroups = insertPersonRows('PersonGroup', ['groupName']);
 
 /** Replaces the person's groups; duplicates are merged. */
 export async function setPersonGroups(by: Writer, personId: string, groups: readonly string[]): Promise<Person> {
