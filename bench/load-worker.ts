@@ -72,16 +72,11 @@ async function runJob(job: LoadJob): Promise<JobResult> {
  * second organization's feed stay open (all opened before the load; the count that ended early is logged).
  */
 async function runFanoutJob(job: LoadJob, shared: SharedState): Promise<JobResult> {
-  const keys = job.data.subscriberKeys ?? [];
+  const url = job.urls[0] as string;
   const started = performance.now();
-  const idle = await openIdleSubscriptions(job.urls[0] as string, keys, fanoutSubscribers);
+  const idle = await openIdleSubscriptions(url, job.data.subscriberKeys ?? [], fanoutSubscribers);
   // Open as the server sees them (its gauge), not just answered: the load starts when it counts them all.
-  let onServer = 0;
-  for (let i = 0; i < 100 && onServer < fanoutSubscribers; i += 1) {
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    const metrics = await (await fetch(new URL('/metrics', job.urls[0] as string))).text();
-    onServer = Number(/^attrql_subscriptions_open\{transport="sse"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
-  }
+  const onServer = await serverSubscriptions(url, (n) => n >= fanoutSubscribers);
   if (onServer < fanoutSubscribers) {
     idle.close();
     throw new Error(`the server counts ${onServer} open subscriptions, not ${fanoutSubscribers}`);
@@ -95,9 +90,21 @@ async function runFanoutJob(job: LoadJob, shared: SharedState): Promise<JobResul
     return outcome;
   } finally {
     idle.close();
-    // Let the server release them before the next job (the reference round) starts.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The next job (the reference round, none open) starts once the server has released them all.
+    await serverSubscriptions(url, (n) => n === 0);
   }
+}
+
+/** attrql's open SSE subscriptions (its gauge), read every 100 ms until `done` says so or 10 s passed. */
+async function serverSubscriptions(url: string, done: (open: number) => boolean): Promise<number> {
+  let open = Number.NaN;
+  for (let i = 0; i < 100; i += 1) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    open = Number(/^attrql_subscriptions_open\{transport="sse"\} (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
+    if (done(open)) break;
+  }
+  return open;
 }
 
 async function runLoadJob(job: LoadJob, shared: SharedState): Promise<JobResult> {
