@@ -54,7 +54,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     process.stdout.write(
       [
         'npm run bench -- [options]',
-        '  --quick                 1 × 2 s rounds, 200 persons, fewer PostgreSQL scenarios, no scale phase (< 3 min; CI)',
+        '  --quick                 1 × 2 s rounds, 200 persons, fewer PostgreSQL scenarios, no scale phase (≈ 3½ min; CI)',
         '  --skip-scale            skip scenarios 2 and 3 at 10,000 and 1,000,000 persons',
         '  --db sqlite|postgresql  one database only',
         `  --scenarios a,b         a subset of ${scenarioIds.join(', ')}`,

@@ -14,6 +14,9 @@ import { quantile } from './paced.ts';
 
 /** The open subscriptions scenario 8 runs with (attrql allows 100 per credential). */
 export const liveSubscribers = 100;
+/** Fan-out scenario (issue 23): idle subscriptions in another organization, 50 per API key of it. */
+export const fanoutSubscribers = 5000;
+export const fanoutKeys = fanoutSubscribers / 50;
 /** Scenario 8b: the whole organization's changes. */
 export const subscriptionQuery = 'subscription { personChanges { cursor personId entries { name after } } }';
 /** Scenario 8: one person's changes (`$p`). */
@@ -428,4 +431,82 @@ export class LiveSubscribers {
       generatorCpuPercent: this.generatorCpuPercent,
     });
   }
+}
+
+/**
+ * Fan-out scenario (issue 23): `count` subscriptions to another organization's whole feed, spread over its `keys`
+ * (attrql allows 100 per credential), opened at most 200 at a time. They only have to stay open: resolves when
+ * every one answered 200 (a refused one is tried again), with a function that closes them all.
+ */
+export async function openIdleSubscriptions(
+  url: string,
+  keys: readonly string[],
+  count: number,
+  timeoutMs = 120_000,
+): Promise<{ ended: () => number; close: () => void }> {
+  const target = new URL('/graphql', url);
+  const started = performance.now();
+  const requests = new Set<ClientRequest>();
+  let opened = 0;
+  let ended = 0;
+  let closing = false;
+  const openOne = (index: number): Promise<void> =>
+    new Promise((resolve) => {
+      let settled = false;
+      let done = false;
+      const retry = () => {
+        if (done) return;
+        done = true;
+        requests.delete(req);
+        req.destroy();
+        if (settled) {
+          if (!closing) ended += 1;
+          return;
+        }
+        settled = true;
+        if (closing || performance.now() - started > timeoutMs) return resolve();
+        setTimeout(() => resolve(openOne(index)), 250);
+      };
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'text/event-stream',
+            authorization: `Bearer ${keys[index % keys.length]}`,
+          },
+        },
+        (res) => {
+          if (res.statusCode !== 200) return res.resume().on('end', retry);
+          res.resume(); // nothing is expected: the organization sees no writes
+          res.on('close', retry);
+          settled = true;
+          opened += 1;
+          resolve();
+        },
+      );
+      req.on('error', retry);
+      req.end(JSON.stringify({ query: subscriptionQuery }));
+      requests.add(req);
+    });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(200, count) }, async () => {
+      while (next < count && performance.now() - started < timeoutMs) await openOne(next++);
+    }),
+  );
+  const close = () => {
+    closing = true;
+    for (const req of requests) req.destroy();
+    requests.clear();
+  };
+  if (opened < count) {
+    close();
+    throw new Error(`idle subscribers: ${opened} of ${count} open after ${timeoutMs / 1000} s`);
+  }
+  return { ended: () => ended, close };
 }

@@ -2,7 +2,7 @@
 // `node --import tsx bench/load-worker.ts <job.json>` runs one job and prints its result as JSON on stdout.
 import { readFileSync } from 'node:fs';
 import { closeAgent, graphql, post } from './http.ts';
-import { DeliveryTracker, LiveSubscribers, liveSubscribers } from './live.ts';
+import { DeliveryTracker, fanoutSubscribers, LiveSubscribers, liveSubscribers, openIdleSubscriptions } from './live.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { type PacedResult, runPaced } from './paced.ts';
 import {
@@ -44,6 +44,7 @@ export type JobResult = { kind: 'closed'; result: LoadResult } | { kind: 'paced'
  */
 async function runJob(job: LoadJob): Promise<JobResult> {
   const shared = sharedState(job.data);
+  if (job.scenario === 'merge-fanout') return runFanoutJob(job, shared);
   if (job.scenario !== 'merge-live' && job.scenario !== 'merge-live-all') return runLoadJob(job, shared);
   const url = job.urls[0] as string;
   const follows: (string | null)[] =
@@ -64,6 +65,46 @@ async function runJob(job: LoadJob): Promise<JobResult> {
   } finally {
     subscribers.close();
   }
+}
+
+/**
+ * Fan-out (issue 23): scenario 1's merges in the bench organization while `fanoutSubscribers` subscriptions to a
+ * second organization's feed stay open (all opened before the load; the count that ended early is logged).
+ */
+async function runFanoutJob(job: LoadJob, shared: SharedState): Promise<JobResult> {
+  const url = job.urls[0] as string;
+  const started = performance.now();
+  const idle = await openIdleSubscriptions(url, job.data.subscriberKeys ?? [], fanoutSubscribers);
+  // Open as the server sees them (its gauge), not just answered: the load starts when it counts them all.
+  const onServer = await serverSubscriptions(url, (n) => n >= fanoutSubscribers);
+  if (onServer < fanoutSubscribers) {
+    idle.close();
+    throw new Error(`the server counts ${onServer} open subscriptions, not ${fanoutSubscribers}`);
+  }
+  process.stderr.write(
+    `${fanoutSubscribers} subscriptions open in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  try {
+    const outcome = await runLoadJob(job, shared);
+    if (outcome.kind === 'closed' && idle.ended() > 0) outcome.result.errors.SUBSCRIPTION_ENDED = idle.ended();
+    return outcome;
+  } finally {
+    idle.close();
+    // The next job (the reference round, none open) starts once the server has released them all.
+    await serverSubscriptions(url, (n) => n === 0);
+  }
+}
+
+/** attrql's open SSE subscriptions (its gauge), read every 100 ms until `done` says so or 10 s passed. */
+async function serverSubscriptions(url: string, done: (open: number) => boolean): Promise<number> {
+  let open = Number.NaN;
+  for (let i = 0; i < 100; i += 1) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    open = Number(/^attrql_subscriptions_open\{transport="sse"\} (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
+    if (done(open)) break;
+  }
+  return open;
 }
 
 async function runLoadJob(job: LoadJob, shared: SharedState): Promise<JobResult> {

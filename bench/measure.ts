@@ -23,6 +23,8 @@ export interface Context {
   orgId: string;
   data: LoadData;
   log: (line: string) => void;
+  /** How the progress log names the reference rounds (scenario 6: "limiter off"). */
+  referenceName?: string;
 }
 
 async function job(
@@ -89,7 +91,8 @@ const summary = (r: LoadResult) =>
 
 /**
  * Closed-loop rounds of one scenario; `baseline` null for scenarios compared with attrql itself (6, 7).
- * `reference`: other attrql servers sent the same requests in rounds taking turns with `attrql`'s (scenario 6).
+ * `reference`: other attrql servers sent the same requests in rounds taking turns with `attrql`'s (scenario 6), or
+ * `referenceId`'s requests (the fan-out scenario: scenario 1's, without its subscribers, on the same server).
  */
 export async function measureScenario(
   ctx: Context,
@@ -97,6 +100,7 @@ export async function measureScenario(
   attrql: Server[],
   baseline: Server | null,
   reference: Server[] | null = null,
+  referenceId: ScenarioId = id,
 ): Promise<ScenarioResult> {
   const { options, log } = ctx;
   const scenario = scenarios[id];
@@ -116,8 +120,9 @@ export async function measureScenario(
       // The first round of each side starts with the warm-up, in the same load generator process.
       const warmupSeconds = round === 1 ? options.warmupSeconds : 0;
       const url = side.side === 'reference' ? (side.servers[0] as Server).url : attrqlUrl;
-      const name = side.side === 'reference' ? 'reference (limiter off)' : side.side;
-      let result = await job(ctx, id, side.target, side.servers, url, {
+      const name = side.side === 'reference' ? `reference (${ctx.referenceName ?? 'limiter off'})` : side.side;
+      const jobId = side.side === 'reference' ? referenceId : id;
+      let result = await job(ctx, jobId, side.target, side.servers, url, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
         warmupSeconds,
@@ -125,7 +130,7 @@ export async function measureScenario(
       // Not one response in the whole round: the server was stalled (a starved core); such a round means nothing.
       for (let retry = 1; retry <= 2 && result.kind === 'closed' && result.result.requests === 0; retry += 1) {
         log(`${scenario.title}: ${name} answered nothing in ${options.durationSeconds} s; repeating the round`);
-        result = await job(ctx, id, side.target, side.servers, url, {
+        result = await job(ctx, jobId, side.target, side.servers, url, {
           kind: 'closed',
           durationSeconds: options.durationSeconds,
           warmupSeconds: options.warmupSeconds,

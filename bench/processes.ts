@@ -49,8 +49,13 @@ const healthTimeoutMs = 120_000;
 /** Servers that died unexpectedly during the run (restarted, their job repeated): reported with the results. */
 export const unexpectedExits: { name: string; at: string; status: string }[] = [];
 
-/** Starts a server process on core 0 and waits until GET /health answers 200. */
-export async function startServer(name: string, script: string, env: Record<string, string>): Promise<Server> {
+/** Starts a server process on core 0 (or `core`) and waits until GET /health answers 200. */
+export async function startServer(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  core = serverCore,
+): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // A built bundle (.mjs, what `npm start` runs) runs as it is; TypeScript through tsx.
@@ -59,7 +64,7 @@ export async function startServer(name: string, script: string, env: Record<stri
   const node = script.endsWith('.mjs')
     ? [process.execPath, ...extra, script]
     : [process.execPath, ...extra, '--import', 'tsx', script];
-  const [command, ...args] = pinned(serverCore, node);
+  const [command, ...args] = pinned(core, node);
   let child: ChildProcess;
   let stderr = '';
   let stopping = false;

@@ -10,14 +10,15 @@ import { type BenchOptions, parseBenchArgs } from './args.ts';
 import { type BenchDatabase, dataDir, postgresDatabase, sqliteDatabase } from './databases.ts';
 import { personId } from './fixture.ts';
 import { graphql } from './http.ts';
+import { fanoutKeys } from './live.ts';
 import { machineInfo } from './machine.ts';
 import { type Context, jobDir, measurePaced, measureScenario } from './measure.ts';
-import { repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
+import { loadCore, repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
 import type { BeforeRun, DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
 import type { LoadData, ScenarioId } from './scenarios.ts';
-import { type SeedResult, seed } from './seed/seed.ts';
+import { type SeedResult, seed, seedSubscriberOrg } from './seed/seed.ts';
 import type { StatementCounts, StatementsJob } from './statements.ts';
 
 const started = Date.now();
@@ -57,8 +58,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function start(name: string, script: string, env: Record<string, string>): Promise<Server> {
-  const server = await startServer(name, script, env);
+async function start(name: string, script: string, env: Record<string, string>, core?: string): Promise<Server> {
+  const server = await startServer(name, script, env, core);
   cleanups.push(() => server.stop());
   return server;
 }
@@ -71,8 +72,31 @@ const attrqlEnv = (databaseUrl: string, rateLimit = '0') => ({
 });
 
 // attrql runs as `npm start` runs it: the bundle build:server makes (built once, at the start of the run).
-const startAttrql = (databaseUrl: string, rateLimit?: string) =>
-  start('attrql', 'dist/server/main.mjs', attrqlEnv(databaseUrl, rateLimit));
+const startAttrql = (databaseUrl: string, rateLimit?: string, extraEnv: Record<string, string> = {}) =>
+  start('attrql', 'dist/server/main.mjs', { ...attrqlEnv(databaseUrl, rateLimit), ...extraEnv });
+
+/**
+ * Scenarios 10 and 11 (issue 19): attrql with metrics off, and with every request traced to an OTLP receiver the
+ * bench runs on core 1; each against the main attrql (metrics on, tracing off: the default) in rounds taking turns.
+ */
+const observabilityScenarios: {
+  id: ScenarioId;
+  reference: ScenarioId;
+  env: (sink: string) => Record<string, string>;
+}[] = [
+  { id: 'merge-metrics-off', reference: 'merge', env: () => ({ ATTRQL_METRICS: 'false' }) },
+  { id: 'person-metrics-off', reference: 'person', env: () => ({ ATTRQL_METRICS: 'false' }) },
+  {
+    id: 'merge-tracing',
+    reference: 'merge',
+    env: (sink) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: sink, OTEL_TRACES_SAMPLER: 'always_on' }),
+  },
+  {
+    id: 'person-tracing',
+    reference: 'person',
+    env: (sink) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: sink, OTEL_TRACES_SAMPLER: 'always_on' }),
+  },
+];
 const startBaseline = (databaseUrl: string) =>
   start('baseline', 'bench/baseline/server.ts', { DATABASE_URL: databaseUrl, NODE_ENV: 'production' });
 
@@ -169,6 +193,29 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     const limited = await startAttrql(database.url, rateLimitForScenario6);
     scenarioResults.push(await measureScenario(ctx, 'merge-rate-limited', [limited], null, [attrql]));
     await stop(limited);
+  }
+  if (wanted('merge-fanout', provider)) {
+    // Issue 23: the same server, rounds with the other organization's subscribers open taking turns with rounds of
+    // scenario 1 without them.
+    data.subscriberKeys = await seedSubscriberOrg(database.url, fanoutKeys);
+    const fanoutCtx = { ...ctx, referenceName: 'no subscribers' };
+    scenarioResults.push(await measureScenario(fanoutCtx, 'merge-fanout', [attrql], null, [attrql], 'merge'));
+  }
+  const observability = observabilityScenarios.filter((o) => wanted(o.id, provider));
+  if (observability.length > 0) {
+    const sink = observability.some((o) => o.id.endsWith('-tracing'))
+      ? await start('otlp-sink', 'bench/otlp-sink.ts', {}, loadCore)
+      : null;
+    for (const o of observability) {
+      // Both started now, so both are as cold (the main process has run every scenario before).
+      const variant = await startAttrql(database.url, undefined, o.env(sink?.url ?? ''));
+      const reference = await startAttrql(database.url);
+      const variantCtx = { ...ctx, referenceName: 'metrics on, tracing off' };
+      scenarioResults.push(await measureScenario(variantCtx, o.id, [variant], null, [reference], o.reference));
+      await stop(variant, reference);
+      if (sink) ctx.log(`OTLP receiver so far: ${await (await fetch(`${sink.url}/stats`)).text()}`);
+    }
+    if (sink) await stop(sink);
   }
   await stop(attrql);
 

@@ -1,7 +1,7 @@
 // The benchmark's scenarios: for each, the request attrql gets (GraphQL over HTTP) and the one the baseline
 // gets (its own route, same inputs), built per request by the load generators.
 import { benchBucket, mergeKeys, personId } from './fixture.ts';
-import { type DeliveryTracker, liveSubscribers } from './live.ts';
+import { type DeliveryTracker, fanoutSubscribers, liveSubscribers } from './live.ts';
 
 export type Target = 'attrql' | 'baseline';
 
@@ -17,6 +17,11 @@ export const scenarioIds = [
   'merge-live-ref',
   'merge-live',
   'merge-live-all',
+  'merge-fanout',
+  'merge-metrics-off',
+  'person-metrics-off',
+  'merge-tracing',
+  'person-tracing',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
@@ -28,6 +33,8 @@ export interface LoadData {
   tokens: string[];
   /** Current UUID metadata eTag by person id (scenario 4); the generator keeps it current from responses. */
   metadataETags: Record<string, string>;
+  /** Fan-out scenario (issue 23): API keys of a second organization, whose feed the idle subscribers follow. */
+  subscriberKeys?: string[];
 }
 
 /** Per-connection state (autocannon keeps one context per connection). */
@@ -245,6 +252,36 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     title: '8b merge, 100 subscribers to the whole feed',
     hasBaseline: false,
     build: liveMergeRequest(false),
+  },
+  'merge-fanout': {
+    id: 'merge-fanout',
+    title: `9 merge, ${fanoutSubscribers.toLocaleString('en-US')} subscribers in another organization`,
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+  'merge-metrics-off': {
+    id: 'merge-metrics-off',
+    title: '10 merge, ATTRQL_METRICS=false',
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+  'person-metrics-off': {
+    id: 'person-metrics-off',
+    title: '10b person, ATTRQL_METRICS=false',
+    hasBaseline: false,
+    build: read(personQuery, '/person'),
+  },
+  'merge-tracing': {
+    id: 'merge-tracing',
+    title: '11 merge, tracing on (always_on)',
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+  'person-tracing': {
+    id: 'person-tracing',
+    title: '11b person, tracing on (always_on)',
+    hasBaseline: false,
+    build: read(personQuery, '/person'),
   },
 };
 

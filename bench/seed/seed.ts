@@ -1,5 +1,7 @@
 // Seeds a benchmark data set into a migrated database (attrql's own migrations): one organization with its API
 // key, then `persons` persons in big transactions through the raw driver.
+
+import { createHash, randomUUID } from 'node:crypto';
 import { databaseConfig, sqlitePath } from '../../src/db/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { progressBar } from '../progress.ts';
@@ -59,6 +61,30 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
       bytesPerPerson,
       databaseBytes: after,
     };
+  } finally {
+    await writer.close();
+  }
+}
+
+/**
+ * Fan-out scenario (issue 23): a second organization, no persons, with `keys` API keys (attrql allows 100 open
+ * subscriptions per credential), into an already seeded database. Returns the keys.
+ */
+export async function seedSubscriberOrg(databaseUrl: string, keys: number): Promise<string[]> {
+  const config = databaseConfig(databaseUrl);
+  const writer = config.provider === 'sqlite' ? sqliteWriter(sqlitePath(config)) : postgresWriter(config.url);
+  try {
+    const rows = emptyRows();
+    const org = organizationRows(rows);
+    const apiKeys = [org.apiKey];
+    const now = new Date(org.epochMs).toISOString();
+    for (let i = 1; i < keys; i += 1) {
+      const key = `aq_${randomUUID().replaceAll('-', '')}${i}`;
+      rows.apiKey.push([randomUUID(), org.orgId, createHash('sha256').update(key).digest('hex'), now]);
+      apiKeys.push(key);
+    }
+    await writer.write(rows);
+    return apiKeys;
   } finally {
     await writer.close();
   }
