@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache.ts';
 import { sql } from '../db/client.ts';
 import { inList, perDialect, toBoolean, toDate } from '../db/sql/sql-client.ts';
 import { orgKey, orgKeyLists, sharedBatch } from '../loaders/shared-batch.ts';
@@ -44,7 +45,8 @@ export const findOrgSecret = sharedBatch<string | null>(
 /** Token secrets kept at most (least recently used ones go first), and for how long each. */
 const maxCachedSecrets = 10_000;
 const secretTtlMs = 10 * 60_000;
-const cachedSecrets = new Map<string, { secret: string; at: number }>();
+// Keys are ids of existing organizations (an unknown id is never cached), so the entry count is the bound.
+const cachedSecrets = new BoundedCache<{ secret: string; at: number }>(maxCachedSecrets, maxCachedSecrets * 255);
 
 /**
  * An organization's own token secret, from a bounded cache (read at most once per 10 minutes per organization);
@@ -52,16 +54,10 @@ const cachedSecrets = new Map<string, { secret: string; at: number }>();
  */
 export async function cachedOrgSecret(orgId: string, now = Date.now()): Promise<string | null> {
   const cached = cachedSecrets.get(orgId);
-  if (cached && now - cached.at < secretTtlMs) {
-    cachedSecrets.delete(orgId);
-    cachedSecrets.set(orgId, cached);
-    return cached.secret;
-  }
+  if (cached && now - cached.at < secretTtlMs) return cached.secret;
   const secret = await findOrgSecret(orgId);
-  cachedSecrets.delete(orgId);
-  if (secret === null) return null;
-  cachedSecrets.set(orgId, { secret, at: now });
-  if (cachedSecrets.size > maxCachedSecrets) cachedSecrets.delete(cachedSecrets.keys().next().value as string);
+  if (secret === null) cachedSecrets.delete(orgId);
+  else cachedSecrets.set(orgId, { secret, at: now });
   return secret;
 }
 

@@ -1,7 +1,8 @@
 /**
- * A least-recently-used cache bounded by its entry count and by the total length of its keys. Yoga caches parsed
- * documents (and parse errors) keyed by the query text; its own LRU counts only entries, so 1,024 distinct
- * 1 MiB queries would keep a gigabyte. Here a key longer than the whole budget is not kept at all.
+ * A least-recently-used cache bounded by its entry count and by the total length of its keys: for anything cached
+ * by a key that comes from a request. Yoga caches parsed documents (and parse errors) keyed by the query text; its
+ * own LRU counts only entries, so 1,024 distinct 1 MiB queries would keep a gigabyte. Here a key longer than the
+ * whole budget is not kept at all.
  */
 export class BoundedCache<T> {
   private readonly entries = new Map<string, T>();
@@ -31,6 +32,10 @@ export class BoundedCache<T> {
       this.entries.delete(oldest);
       this.keyChars -= oldest.length;
     }
+  }
+
+  delete(key: string): void {
+    if (this.entries.delete(key)) this.keyChars -= key.length;
   }
 
   get size(): number {
