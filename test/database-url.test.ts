@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { databaseConfig } from '../src/db/config.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { databaseConfig, directConfig, pooled } from '../src/db/config.ts';
 import { StartupError } from '../src/startup/startup-error.ts';
 
 // DATABASE_URL forms (issue 10): a mistyped scheme must not silently become a SQLite file named after it.
@@ -49,5 +49,41 @@ describe('DATABASE_URL', () => {
   it('does not show the password of a refused URL', () => {
     expect(() => databaseConfig('postgress://admin:s3cret@db/attrql')).toThrow(/admin:\*\*\*@db/);
     expect(() => databaseConfig('postgress://admin:s3cret@db/attrql')).not.toThrow(/s3cret/);
+  });
+});
+
+// CONTRACT §12: ATTRQL_DIRECT_DATABASE_URL beside a PgBouncer DATABASE_URL; PostgreSQL only.
+describe('ATTRQL_DIRECT_DATABASE_URL', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const bouncer = 'postgresql://attrql@pgbouncer:6432/attrql';
+  const direct = 'postgresql://attrql@db:5432/attrql';
+
+  it('marks DATABASE_URL as a transaction pooler and is what migrations and LISTEN use', () => {
+    vi.stubEnv('DATABASE_URL', bouncer);
+    vi.stubEnv('ATTRQL_DIRECT_DATABASE_URL', direct);
+    const config = databaseConfig();
+    expect(config).toEqual({ provider: 'postgresql', url: bouncer, directUrl: direct });
+    expect(pooled(config)).toBe(true);
+    expect(directConfig(config)).toEqual({ provider: 'postgresql', url: direct });
+  });
+
+  it('unset, or the same URL as DATABASE_URL: DATABASE_URL is direct and serves everything', () => {
+    vi.stubEnv('DATABASE_URL', direct);
+    vi.stubEnv('ATTRQL_DIRECT_DATABASE_URL', '');
+    expect(pooled(databaseConfig())).toBe(false);
+    vi.stubEnv('ATTRQL_DIRECT_DATABASE_URL', direct);
+    expect(databaseConfig()).toEqual({ provider: 'postgresql', url: direct });
+    expect(directConfig(databaseConfig()).url).toBe(direct);
+  });
+
+  it.each([
+    ['file:./data/attrql.db', direct, /PostgreSQL only/],
+    [bouncer, 'file:./direct.db', /not a valid postgresql:\/\/ URL/],
+    [bouncer, 'postgresql://[bad', /not a valid postgresql:\/\/ URL/],
+  ])('DATABASE_URL %s with ATTRQL_DIRECT_DATABASE_URL %s is refused at start', (url, directUrl, message) => {
+    vi.stubEnv('DATABASE_URL', url);
+    vi.stubEnv('ATTRQL_DIRECT_DATABASE_URL', directUrl);
+    expect(() => databaseConfig()).toThrow(StartupError);
+    expect(() => databaseConfig()).toThrow(message);
   });
 });

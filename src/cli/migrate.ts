@@ -3,7 +3,7 @@
 import { runOrExit } from '../startup/run-or-exit.ts';
 
 await runOrExit('attrql db:migrate', async () => {
-  const { databaseConfig } = await import('../db/config.ts');
+  const { databaseConfig, directConfig } = await import('../db/config.ts');
   const { migrate } = await import('../db/migrate.ts');
   const { createPostgresDatabase, isMissingDatabase } = await import('../db/create-database.ts');
   const { log } = await import('../log.ts');
@@ -15,7 +15,8 @@ await runOrExit('attrql db:migrate', async () => {
     applied = await apply();
   } catch (error) {
     if (config.provider !== 'postgresql' || !isMissingDatabase(error)) throw error;
-    log(`created database ${await createPostgresDatabase(config.url)}`);
+    // On the direct URL: a pooler only knows the databases it is configured with.
+    log(`created database ${await createPostgresDatabase(directConfig(config).url)}`);
     applied = await apply();
   }
   log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date', {

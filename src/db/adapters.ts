@@ -5,11 +5,17 @@ import pg from 'pg';
 import { log } from '../log.ts';
 import { timedStatement } from '../observability/database.ts';
 import { observeTransaction, watchPool } from '../observability/metrics.ts';
-import { type DatabaseConfig, databaseTimeoutMs, sqlitePath } from './config.ts';
+import { type DatabaseConfig, databaseTimeoutMs, pooled, sqlitePath } from './config.ts';
 import { heardPool } from './pg-connections.ts';
 import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
 import { statementCounter } from './statement-counter.ts';
+
+/**
+ * Through a transaction pooler a session setting would stay on a server connection that others get next, and
+ * PgBouncer refuses `statement_timeout` as a startup parameter: each transaction sets it for itself instead.
+ */
+export const setLocalTimeout = `SET LOCAL statement_timeout = ${databaseTimeoutMs}`;
 
 /** The pool of a PostgreSQL database, shared by Prisma's adapter and the fast path (sql/postgres-client.ts). */
 export function postgresPool(config: DatabaseConfig): pg.Pool {
@@ -17,7 +23,7 @@ export function postgresPool(config: DatabaseConfig): pg.Pool {
     connectionString: config.url,
     max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
     connectionTimeoutMillis: databaseTimeoutMs,
-    statement_timeout: databaseTimeoutMs,
+    ...(pooled(config) ? {} : { statement_timeout: databaseTimeoutMs }),
     query_timeout: databaseTimeoutMs + 500,
     application_name: 'attrql',
   });
@@ -36,7 +42,10 @@ export function postgresPool(config: DatabaseConfig): pg.Pool {
 export function adapterFactory(config: DatabaseConfig, pool?: pg.Pool): SqlDriverAdapterFactory {
   if (config.provider === 'postgresql') {
     const factory = new PrismaPg(pool ?? postgresPool(config));
-    return wrapFactory(factory, (adapter) => countStatements(adapter));
+    const onBegin = pooled(config)
+      ? (tx: Transaction) => tx.executeRaw({ sql: setLocalTimeout, args: [], argTypes: [] }).then(() => {})
+      : undefined;
+    return wrapFactory(factory, (adapter) => countStatements(adapter, onBegin));
   }
   const factory = new PrismaBetterSqlite3({ url: `file:${sqlitePath(config)}`, timeout: databaseTimeoutMs });
   return wrapFactory(factory, async (adapter) => {
@@ -91,8 +100,11 @@ function wrapFactory(
 
 type CountedAdapter = SqlDriverAdapter & { inner: SqlDriverAdapter };
 
-/** Counts every statement sent to the database, transactions included; each is measured and traced too. */
-function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
+/**
+ * Counts every statement sent to the database, transactions included; each is measured and traced too. `onBegin`
+ * runs first in each transaction, uncounted (it is the pooled connection's timeout, not the request's work).
+ */
+function countStatements(adapter: SqlDriverAdapter, onBegin?: (tx: Transaction) => Promise<void>): CountedAdapter {
   const dialect = adapter.provider === 'postgres' ? 'postgresql' : 'sqlite';
   const counted =
     <T>(run: (query: SqlQuery) => Promise<T>) =>
@@ -123,7 +135,14 @@ function countStatements(adapter: SqlDriverAdapter): CountedAdapter {
     startTransaction: async (level) => {
       statementCounter.record('BEGIN');
       const started = performance.now();
-      return countTransaction(await adapter.startTransaction(level), started);
+      const tx = await adapter.startTransaction(level);
+      if (onBegin) {
+        await onBegin(tx).catch(async (error: unknown) => {
+          await tx.rollback().catch(() => {}); // releases the connection; a lost one is discarded either way
+          throw error;
+        });
+      }
+      return countTransaction(tx, started);
     },
     getConnectionInfo:
       adapter.getConnectionInfo && (() => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: false }),

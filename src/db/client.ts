@@ -1,7 +1,7 @@
 import { PrismaClient as PostgresPrismaClient } from '../../generated/prisma/postgresql/client/client.ts';
 import { PrismaClient as SqlitePrismaClient } from '../../generated/prisma/sqlite/client/client.ts';
-import { adapterFactory, postgresPool } from './adapters.ts';
-import { type DatabaseConfig, databaseConfig } from './config.ts';
+import { adapterFactory, postgresPool, setLocalTimeout } from './adapters.ts';
+import { type DatabaseConfig, databaseConfig, pooled } from './config.ts';
 import { LazySqliteClient } from './sql/lazy-sqlite-client.ts';
 import { PostgresClient } from './sql/postgres-client.ts';
 import type { SqlClient } from './sql/sql-client.ts';
@@ -39,7 +39,11 @@ export function openDatabase(config: DatabaseConfig): Database {
   if (config.provider === 'postgresql') {
     const pool = postgresPool(config);
     const prisma = new PostgresPrismaClient({ adapter: adapterFactory(config, pool) }) as unknown as Db;
-    const sql = new PostgresClient(pool);
+    const sql = new PostgresClient(pool, {
+      prepared: !pooled(config),
+      beginWith: pooled(config) ? setLocalTimeout : undefined,
+      listenUrl: config.directUrl,
+    });
     const close = async () => {
       await prisma.$disconnect();
       await sql.close();

@@ -7,6 +7,12 @@ export interface DatabaseConfig {
   provider: Provider;
   /** A `file:` URL with an absolute path for SQLite; the URL as given for PostgreSQL. */
   url: string;
+  /**
+   * PostgreSQL: ATTRQL_DIRECT_DATABASE_URL, a session connection to the primary for what transaction pooling cannot
+   * carry (LISTEN, migrations and their lock). Set to another URL than `url`, `url` is taken to be a transaction
+   * pooler (PgBouncer): nothing is left on its connections past a transaction (see `pooled`).
+   */
+  directUrl?: string;
 }
 
 export const defaultDatabaseUrl = 'file:./data/attrql.db';
@@ -20,10 +26,23 @@ export const acceptedDatabaseUrls =
  * Any other scheme (`mysql://`, a typo like `postgress://`) is refused: taken as a path it would silently become a
  * new SQLite database in a folder named after the scheme.
  */
-export function databaseConfig(url = process.env.DATABASE_URL || defaultDatabaseUrl): DatabaseConfig {
+export function databaseConfig(url?: string): DatabaseConfig {
+  // The direct URL belongs to the process's DATABASE_URL only, not to a URL a caller names.
+  const direct = url === undefined ? process.env.ATTRQL_DIRECT_DATABASE_URL || undefined : undefined;
+  url ??= process.env.DATABASE_URL || defaultDatabaseUrl;
   if (/^postgres(ql)?:\/\//i.test(url)) {
     if (!URL.canParse(url)) throw new StartupError(`DATABASE_URL is not a valid URL: ${redacted(url)}`);
-    return { provider: 'postgresql', url };
+    if (direct !== undefined && !(/^postgres(ql)?:\/\//i.test(direct) && URL.canParse(direct))) {
+      throw new StartupError(`ATTRQL_DIRECT_DATABASE_URL is not a valid postgresql:// URL: ${redacted(direct)}`);
+    }
+    return direct === undefined || direct === url
+      ? { provider: 'postgresql', url }
+      : { provider: 'postgresql', url, directUrl: direct };
+  }
+  if (direct !== undefined) {
+    throw new StartupError(
+      'ATTRQL_DIRECT_DATABASE_URL is for PostgreSQL only (a direct connection beside a PgBouncer DATABASE_URL); unset it with a SQLite DATABASE_URL',
+    );
   }
   // A scheme is letters then ":"; a one-letter one is a Windows drive (C:\data\attrql.db), i.e. a bare path.
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(url)?.[1];
@@ -33,6 +52,16 @@ export function databaseConfig(url = process.env.DATABASE_URL || defaultDatabase
   const path = url.replace(/^file:(\/\/(?=\/))?/i, '');
   if (path.trim() === '') throw new StartupError(`DATABASE_URL "${url}" names no file; ${acceptedDatabaseUrls}`);
   return { provider: 'sqlite', url: `file:${resolve(path)}` };
+}
+
+/** True when DATABASE_URL is a transaction pooler: a direct URL beside it says so. */
+export function pooled(config: DatabaseConfig): boolean {
+  return config.directUrl !== undefined;
+}
+
+/** The config to use for a session connection to the primary (LISTEN, migrations and their lock). */
+export function directConfig(config: DatabaseConfig): DatabaseConfig {
+  return { provider: config.provider, url: config.directUrl ?? config.url };
 }
 
 /** A URL without its password, for messages. */

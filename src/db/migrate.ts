@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { type DatabaseConfig, sqlitePath } from './config.ts';
+import { type DatabaseConfig, directConfig, sqlitePath } from './config.ts';
 import { loadMigrations } from './migrations.ts';
 import { pgClient } from './pg-connections.ts';
 import { withSchemaEngine } from './schema-engine.ts';
@@ -20,7 +20,9 @@ export interface MigrateOptions {
  * Applies pending migrations. Safe when several instances start at once: one holds a lock and applies,
  * the others wait for it and then find nothing left to do.
  */
-export async function migrate(config: DatabaseConfig, options: MigrateOptions = {}): Promise<string[]> {
+export async function migrate(pooledOrDirect: DatabaseConfig, options: MigrateOptions = {}): Promise<string[]> {
+  // The schema engine and the session advisory lock need a session: never a transaction pooler's connection.
+  const config = directConfig(pooledOrDirect);
   const log = options.log ?? (() => {});
   if (config.provider === 'sqlite') assertSqliteWritable(config);
   const wanted = loadMigrations(config.provider, options.upTo).migrationDirectories.map((dir) => dir.path);

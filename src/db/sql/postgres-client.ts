@@ -2,7 +2,9 @@ import pg from 'pg';
 import { serviceUnavailable } from '../../errors.ts';
 import { timedStatement } from '../../observability/database.ts';
 import { countRetry, observePoolWait, observeTransaction } from '../../observability/metrics.ts';
+import { databaseTimeoutMs } from '../config.ts';
 import { isDatabaseUnavailable, isRetryableConflict } from '../errors.ts';
+import { pgClient } from '../pg-connections.ts';
 import { statementCounter } from '../statement-counter.ts';
 import type { Row, SqlClient, SqlParam, SqlRunner, Statement } from './sql-client.ts';
 import { textFor } from './sql-client.ts';
@@ -35,24 +37,41 @@ function rolledBack(client: pg.PoolClient): Promise<boolean> {
   );
 }
 
-/**
- * Named prepared statements on the pool Prisma's adapter also uses: PostgreSQL plans each statement once per
- * connection. Names derive from the text, so the same statement reuses its plan.
- */
+export interface PostgresClientOptions {
+  /**
+   * Named prepared statements (PostgreSQL plans each once per connection; names derive from the text). Only on a
+   * direct connection: a transaction pooler hands the connection that holds them to others ("prepared statement
+   * aq0 already exists"), so through one every statement is unnamed.
+   */
+  prepared: boolean;
+  /** Sent with each BEGIN (a pooler's connection carries no session timeout: see adapters.ts). */
+  beginWith?: string;
+  /** A direct session URL to LISTEN on (a pooler cannot carry LISTEN); the pool itself when unset. */
+  listenUrl?: string;
+}
+
+/** The fast path on the pool Prisma's adapter also uses. */
 export class PostgresClient implements SqlClient {
   readonly dialect = 'postgresql' as const;
   private readonly names = new Map<string, string>();
+  private readonly begin: string;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresClientOptions = { prepared: true },
+  ) {
+    this.begin = options.beginWith ? `BEGIN; ${options.beginWith}` : 'BEGIN';
+  }
 
   private config(statement: Statement, params: readonly SqlParam[]): pg.QueryConfig {
     const text = textFor(statement, 'postgresql');
+    statementCounter.record(text);
+    if (!this.options.prepared) return { text, values: params.map(bindable), types } as pg.QueryConfig;
     let name = this.names.get(text);
     if (!name) {
       name = `aq${this.names.size}`;
       this.names.set(text, name);
     }
-    statementCounter.record(text);
     return { name, text, values: params.map(bindable), types } as pg.QueryConfig;
   }
 
@@ -95,7 +114,7 @@ export class PostgresClient implements SqlClient {
       let committing = false;
       try {
         statementCounter.record('BEGIN');
-        await client.query('BEGIN');
+        await client.query(this.begin); // one round trip with a pooled connection's SET LOCAL
         const committed: (() => void)[] = [];
         const result = await fn(this.runnerOn(client, committed));
         committing = true;
@@ -127,7 +146,7 @@ export class PostgresClient implements SqlClient {
   }
 
   async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
-    const client = await this.pool.connect();
+    const client = await this.listenConnection();
     let done = false;
     const lost = (error: Error) => {
       if (done) return;
@@ -150,6 +169,28 @@ export class PostgresClient implements SqlClient {
       // The connection is closed rather than returned, so no pooled connection keeps listening.
       client.release(true);
     };
+  }
+
+  /** A connection of its own to LISTEN on; `release` closes it (no pooled connection keeps listening). */
+  private async listenConnection(): Promise<{
+    query: (text: string) => Promise<unknown>;
+    on: pg.Client['on'];
+    off: pg.Client['off'];
+    release: (error?: Error | boolean) => void;
+  }> {
+    if (!this.options.listenUrl) return this.pool.connect();
+    const client = pgClient({
+      connectionString: this.options.listenUrl,
+      connectionTimeoutMillis: databaseTimeoutMs,
+      application_name: 'attrql',
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    return Object.assign(client, { release: () => void client.end().catch(() => {}) });
   }
 
   close(): Promise<void> {
