@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { flushRateLimits, rateLimitPerOrgPerMinute } from './auth/rate-limit.ts';
-import { database, dbConfig } from './db/client.ts';
+import { database, dbConfig, replicas } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { historyDays, pruneHistoryPeriodically } from './domain/history/retention.ts';
 import { maxBucketBytes, maxBucketKeys } from './domain/persons/bucket-quota.ts';
@@ -25,6 +25,7 @@ export async function serve(): Promise<void> {
   log('starting', { provider: dbConfig.provider, historyDays: keepDays === 0 ? 'forever' : keepDays });
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
   if (applied.length === 0) log('database schema is up to date');
+  replicas?.start(); // their health and lag, checked once a second from now on
 
   const server = createHttpServer(traceRequests(yoga));
   await listen(server, port, host);

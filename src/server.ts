@@ -10,6 +10,7 @@ import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
 import { healthPlugin } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { queryCostPlugin } from './http/query-cost.ts';
+import { readAfterPlugin } from './http/read-after.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { requireQueryPlugin } from './http/require-query.ts';
 import { sseEventIdsPlugin, withEventIds } from './http/sse-event-ids.ts';
@@ -64,6 +65,7 @@ export function createServer() {
       maxTokensPlugin({ n: 2000, exposeLimits: true }),
       queryCostPlugin(),
       authPlugin({ openIntrospection: graphiql }),
+      readAfterPlugin(),
       variableIssuesPlugin(),
       sseEventIdsPlugin(),
     ],

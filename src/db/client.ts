@@ -2,6 +2,8 @@ import { PrismaClient as PostgresPrismaClient } from '../../generated/prisma/pos
 import { PrismaClient as SqlitePrismaClient } from '../../generated/prisma/sqlite/client/client.ts';
 import { adapterFactory, postgresPool, setLocalTimeout } from './adapters.ts';
 import { type DatabaseConfig, databaseConfig, pooled } from './config.ts';
+import { ReadRouter } from './read-routing.ts';
+import { parseLsn, ReplicaSet, replicaSettings } from './replicas.ts';
 import { LazySqliteClient } from './sql/lazy-sqlite-client.ts';
 import { PostgresClient } from './sql/postgres-client.ts';
 import type { SqlClient } from './sql/sql-client.ts';
@@ -32,6 +34,8 @@ export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | 
 export interface Database {
   prisma: Db;
   sql: SqlClient;
+  /** PostgreSQL: the primary's WAL insert position now (at or past every commit this process has seen confirmed). */
+  walPosition?: () => Promise<bigint>;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,10 @@ export function openDatabase(config: DatabaseConfig): Database {
       await prisma.$disconnect();
       await sql.close();
     };
-    return { prisma, sql, close };
+    // Not a statement of any request's work (the statement counter does not see it): a write's read-after token.
+    const walPosition = async () =>
+      parseLsn((await pool.query('SELECT pg_current_wal_insert_lsn()::text AS "lsn"')).rows[0].lsn as string);
+    return { prisma, sql, walPosition, close };
   }
   const factory = adapterFactory(config);
   const prisma = new SqlitePrismaClient({ adapter: factory });
@@ -60,8 +67,34 @@ export function createDb(config: DatabaseConfig): Db {
   return openDatabase(config).prisma;
 }
 
+/**
+ * On PostgreSQL, the read-only requests' reads go to the replicas of ATTRQL_READ_REPLICA_URLS (none: the primary)
+ * and every write gets a read-after token (read-routing.ts); SQLite has one file and needs neither.
+ */
+function withReplicas(primary: Database): {
+  database: Database;
+  router: ReadRouter | null;
+  replicas: ReplicaSet | null;
+} {
+  const settings = replicaSettings(dbConfig) ?? { urls: [], maxWaitMs: 0, maxLagMs: 0 };
+  const walPosition = primary.walPosition;
+  if (!walPosition) return { database: primary, router: null, replicas: null };
+  const replicas = new ReplicaSet(settings, walPosition);
+  const router = new ReadRouter(replicas, walPosition);
+  const close = async () => {
+    await replicas.close();
+    await primary.close();
+  };
+  return { database: { ...primary, sql: router.route(primary.sql), close }, router, replicas };
+}
+
 /** The process-wide database of DATABASE_URL. Connects lazily, on the first query. */
 export const dbConfig = databaseConfig();
-export const database = openDatabase(dbConfig);
+const scaled = withReplicas(openDatabase(dbConfig));
+export const database = scaled.database;
+/** PostgreSQL only: where read-only requests read, and the read-after tokens of writes. */
+export const readRouter = scaled.router;
+/** PostgreSQL only: the read replicas and their state (checked in the background once started). */
+export const replicas = scaled.replicas;
 export const db: Db = database.prisma;
 export const sql: SqlClient = database.sql;

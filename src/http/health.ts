@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { sql } from '../db/client.ts';
+import { replicas, sql } from '../db/client.ts';
 import { databaseTimeoutMs } from '../db/config.ts';
 
 /** True when the database answers a trivial query within the timeout. */
@@ -26,6 +26,8 @@ export function healthPlugin(): Plugin {
       if (url.pathname !== '/health' || (request.method !== 'GET' && request.method !== 'HEAD')) return;
       const ok = await databaseAnswers();
       const body = ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database' };
+      // Replicas are listed, never counted against health: their reads go to the primary while they are away.
+      if (replicas?.replicas.length) Object.assign(body, { replicas: replicas.states() });
       endResponse(
         new fetchAPI.Response(JSON.stringify(body), {
           status: ok ? 200 : 503,

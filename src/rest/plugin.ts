@@ -3,6 +3,7 @@ import { authenticateCredential, checkOrgHeader } from '../auth/authenticate.ts'
 import { consumeRateLimit } from '../auth/rate-limit.ts';
 import { forbidden } from '../errors.ts';
 import { readBodyWithin } from '../http/body-limit.ts';
+import { restReadAfter } from '../http/read-after.ts';
 import { nameOperation } from '../http/request-log.ts';
 import { requestReader } from '../loaders/reader.ts';
 import { endSpan, startSpan, withSpan } from '../observability/tracing.ts';
@@ -92,7 +93,10 @@ async function serve(
     if (route.caller === 'org' && principal.kind !== 'org') throw forbidden('This endpoint needs an org API key.');
     const body = bytes ? parseBody(vendor, route, request, bytes) : undefined;
     checkRestStrings(route, params, url, body);
-    return await route.handle({ request, url, principal, reader: requestReader(principal), params, body });
+    const reader = requestReader(principal);
+    return await restReadAfter(request, principal.credential, () =>
+      route.handle({ request, url, principal, reader, params, body }),
+    );
   } catch (error) {
     return failureResponse(vendor, isFailure(error) ? error : failureOf(vendor, error));
   }

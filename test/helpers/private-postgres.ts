@@ -53,7 +53,12 @@ export function findPostgresBinaries(): string | undefined {
  * A throwaway PostgreSQL cluster of the test's own, which the test may stop and start at will (the shared
  * server must never be stopped: other test files use it at the same time).
  */
-export async function startPrivatePostgres(bin: string, settings: string[] = []) {
+export async function startPrivatePostgres(
+  bin: string,
+  settings: string[] = [],
+  /** `basebackupOf`: the port of a private cluster to copy with pg_basebackup, as its streaming replica. */
+  options: { basebackupOf?: number } = {},
+) {
   const { user } = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'attrql-pg-'));
   if (user) chownSync(dir, Number(execFileSync('id', ['-u', user]).toString().trim()), 0);
@@ -62,7 +67,6 @@ export async function startPrivatePostgres(bin: string, settings: string[] = [])
     user
       ? execFileSync('runuser', ['-u', user, '--', join(bin, command), ...args], { stdio: 'pipe' })
       : execFileSync(join(bin, command), args, { stdio: 'pipe' });
-  pgTool('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
   const start = () =>
     pgTool('pg_ctl', [
       '-D',
@@ -75,6 +79,12 @@ export async function startPrivatePostgres(bin: string, settings: string[] = [])
       'start',
     ]);
   const stop = () => pgTool('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  if (options.basebackupOf === undefined) pgTool('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
+  else {
+    // A streaming replica of the cluster on that port: -R writes standby.signal and primary_conninfo.
+    const from = ['-h', '127.0.0.1', '-p', String(options.basebackupOf), '-U', 'postgres'];
+    pgTool('pg_basebackup', [...from, '-D', join(dir, 'data'), '-R', '-X', 'stream']);
+  }
   start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
