@@ -4,6 +4,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createYoga } from 'graphql-yoga';
 import { BoundedCache } from './bounded-cache.ts';
 import { type Context, createContext } from './context.ts';
+import { readAfterHeader } from './db/read-routing.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { bodyLimitPlugin, maxBodyBytes } from './http/body-limit.ts';
 import { graphiqlDefaults, renderOfflineGraphiQL } from './http/graphiql.ts';
@@ -39,6 +40,8 @@ export function createServer() {
     graphiql: graphiql ? graphiqlDefaults : false,
     renderGraphiQL: renderOfflineGraphiQL,
     landingPage: false,
+    // Yoga's CORS defaults, plus the read-after token readable by browser code of other origins (CONTRACT §12).
+    cors: { exposedHeaders: [readAfterHeader] },
     batching: false,
     // Our body limit (bodyLimitPlugin) reads every body once, refusing at the same byte as the REST endpoints.
     // Yoga's own 25 MB check would pipe each body through one more stream too, whose objects outlive young-gen

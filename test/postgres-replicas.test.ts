@@ -113,11 +113,20 @@ describe.skipIf(!bin)('reads from a streaming replica', () => {
   }, 30_000);
 
   it('every mutation response carries an attrql-read-after token (GraphQL and REST)', async () => {
-    const merged = await post(a.url, apiKey, mergeDoc, {
+    const merged = await post(
+      a.url,
+      apiKey,
+      mergeDoc,
+      { input: { personId: 'p2', bucket: 'end_user_read_write', attributes: { v: -1 } } },
+      { origin: 'https://app.example' },
+    );
+    expect(merged.headers.get('access-control-expose-headers')).toContain('attrql-read-after');
+    const again = await post(a.url, apiKey, mergeDoc, {
       input: { personId: 'p2', bucket: 'end_user_read_write', attributes: { v: 0 } },
     });
-    expect(merged.errors).toBeUndefined();
-    expect(merged.headers.get('attrql-read-after')).toMatch(/^[\w-]+$/);
+    expect(again.errors).toBeUndefined();
+    expect(again.headers.get('attrql-read-after')).toMatch(/^[\w-]+$/);
+    expect(again.headers.get('attrql-read-after')).not.toBe(merged.headers.get('attrql-read-after'));
     const read = await post(a.url, apiKey, personDoc, { id: 'p2' });
     expect(read.headers.get('attrql-read-after')).toBeNull();
     const rest = await fetch(`${a.url}/persons/p2/attributes/end_user_read_write`, {
