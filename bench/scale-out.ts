@@ -37,15 +37,16 @@ export interface ScaleOutResults {
   skipped: { id: ScenarioId; reason: string }[];
 }
 
-/** The binaries scenarios 12 and 13 need, or why they cannot run. */
-function tools(): { bin?: string; bouncer?: string; binReason: string; bouncerReason: string } {
+/** The binaries scenarios 12 and 13 need (12 also pg_basebackup, 13 PgBouncer), and what to say when one is missing. */
+function tools() {
   const bin = findPostgresBinaries();
-  const withBasebackup = bin && existsSync(join(bin, 'pg_basebackup')) ? bin : undefined;
   return {
-    ...(withBasebackup ? { bin: withBasebackup } : {}),
-    ...(findPgBouncer() ? { bouncer: findPgBouncer() as string } : {}),
+    bin,
+    basebackup: bin !== undefined && existsSync(join(bin, 'pg_basebackup')),
+    bouncer: findPgBouncer(),
     binReason:
-      'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) not found: set ATTRQL_PG_BINDIR, e.g. /usr/lib/postgresql/15/bin',
+      'PostgreSQL server binaries (initdb, pg_ctl) not found: set ATTRQL_PG_BINDIR, e.g. /usr/lib/postgresql/15/bin',
+    basebackupReason: `pg_basebackup not found next to initdb in ${bin}`,
     bouncerReason: "PgBouncer not found (Debian's pgbouncer package, /usr/sbin/pgbouncer; or set ATTRQL_PGBOUNCER)",
   };
 }
@@ -81,9 +82,12 @@ export async function runScaleOut(run: ScaleOutRun): Promise<ScaleOutResults> {
     }
   };
   if (!found.bin) skip([...replicaWanted, ...bouncerWanted], found.binReason);
-  else if (!found.bouncer) skip(bouncerWanted, found.bouncerReason);
-  const runReplica = found.bin && replicaWanted.length > 0;
-  const runBouncer = found.bin && found.bouncer && bouncerWanted.length > 0;
+  else {
+    if (!found.basebackup) skip(replicaWanted, found.basebackupReason);
+    if (!found.bouncer) skip(bouncerWanted, found.bouncerReason);
+  }
+  const runReplica = found.basebackup && replicaWanted.length > 0;
+  const runBouncer = found.bin !== undefined && found.bouncer !== undefined && bouncerWanted.length > 0;
   if (!runReplica && !runBouncer) return { scenarios: [], skipped };
 
   const bin = found.bin as string;
