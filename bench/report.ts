@@ -121,10 +121,7 @@ const inTurn: Partial<Record<ScenarioId, InTurn>> = {
  * The median of the per-round values, each round against the reference round that followed it (rounds drift by tens
  * of percent on a shared machine; a pair shares its minute). Null with fewer than two pairs.
  */
-export function pairedMedian(
-  scenario: ScenarioResult,
-  value: InTurn['value'],
-): { value: number; pairs: number } | null {
+function pairedMedian(scenario: ScenarioResult, value: InTurn['value']): { value: number; pairs: number } | null {
   const reference = scenario.reference?.rounds ?? [];
   const values = scenario.attrql.rounds
     .slice(0, reference.length)
