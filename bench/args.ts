@@ -58,6 +58,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         '  --skip-scale            skip scenarios 2 and 3 at 10,000 and 1,000,000 persons',
         '  --db sqlite|postgresql  one database only',
         `  --scenarios a,b         a subset of ${scenarioIds.join(', ')}`,
+        '                          (person-replica, merge-pgbouncer, person-pgbouncer: PostgreSQL only, not in --quick; skipped without initdb, pg_basebackup, pgbouncer)',
         '  --persons N             persons seeded for the main scenarios (default 1000)',
         '  --connections N         autocannon connections (default 16)',
         '  --rounds N --duration S --warmup S   measured rounds (default 3 × 10 s, 3 s warm-up)',

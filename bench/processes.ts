@@ -2,8 +2,8 @@
 // sampled from /proc while it works.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../support/free-port.ts';
 import type { JobResult, LoadJob } from './load-worker.ts';
 
 export const repoRoot = join(import.meta.dirname, '..');
@@ -18,18 +18,6 @@ function pinned(core: string, command: string[]): string[] {
   } catch {
     return command;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export interface Server {

@@ -1,6 +1,7 @@
 // Renders a run's results as Markdown: throughput vs the baseline, paced tail latency, live subscribers (issue 11: 8, 8b),
 // memory, scale and SQL statements per request, each against issue 8's and issue 11's targets (✓/✗).
 import type { DeliveryStats } from './live.ts';
+import type { LoadResult } from './load.ts';
 import type { DatabaseResults, RunResults, ScenarioResult } from './results.ts';
 import type { ScenarioId } from './scenarios.ts';
 
@@ -70,7 +71,8 @@ interface InTurn {
   value: (rps: number, referenceRps: number) => number;
   text: (value: number) => string;
   targetText: string;
-  ok: (value: number) => boolean;
+  /** Absent: no target (information only). */
+  ok?: (value: number) => boolean;
 }
 
 const percent = (value: number) => `cost ${(value * 100).toFixed(1)}%`;
@@ -89,12 +91,20 @@ const tracingCost: InTurn = {
   targetText: `≤ ${targets.tracingCost * 100}%`,
   ok: (cost) => cost <= targets.tracingCost,
 };
+const ratioText = (ratio: number) => `${ratio.toFixed(3)}×`;
+/** Issue 20: with a replica or through PgBouncer over without, no target (the cost of routing, of the pooler). */
+const scaleOutRatio = (against: string): InTurn => ({
+  against,
+  value: (variant, reference) => variant / reference,
+  text: ratioText,
+  targetText: '— (information)',
+});
 /** Scenarios compared with the default attrql in rounds taken in turn (their `reference`). */
 const inTurn: Partial<Record<ScenarioId, InTurn>> = {
   'merge-fanout': {
     against: '1 without subscribers',
     value: (withSubscribers, without) => withSubscribers / without,
-    text: (ratio) => `${ratio.toFixed(3)}×`,
+    text: ratioText,
     targetText: `≥ ${targets.fanoutThroughput}×`,
     ok: (ratio) => ratio >= targets.fanoutThroughput,
   },
@@ -102,6 +112,36 @@ const inTurn: Partial<Record<ScenarioId, InTurn>> = {
   'person-metrics-off': metricsCost,
   'merge-tracing': tracingCost,
   'person-tracing': tracingCost,
+  'person-replica': scaleOutRatio('no replica'),
+  'merge-pgbouncer': scaleOutRatio('direct'),
+  'person-pgbouncer': scaleOutRatio('direct'),
+};
+
+/**
+ * The median of the per-round values, each round against the reference round that followed it (rounds drift by tens
+ * of percent on a shared machine; a pair shares its minute). Null with fewer than two pairs.
+ */
+function pairedMedian(scenario: ScenarioResult, value: InTurn['value']): { value: number; pairs: number } | null {
+  const reference = scenario.reference?.rounds ?? [];
+  const values = scenario.attrql.rounds
+    .slice(0, reference.length)
+    .map((round, i) => value(round.rps, (reference[i] as LoadResult).rps))
+    .sort((a, b) => a - b);
+  if (values.length < 2) return null;
+  const mid = values.length / 2;
+  const median =
+    values.length % 2 === 1
+      ? (values[Math.floor(mid)] as number)
+      : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+  return { value: median, pairs: values.length };
+}
+
+/** Scenario 12: the share of the routed attrql's reads its replica answered. */
+const replicaShare = (scenario: ScenarioResult) => {
+  const reads = scenario.readsByTarget;
+  if (!reads) return '';
+  const total = reads.primary + reads.replica;
+  return `; reads on the replica ${total > 0 ? ((reads.replica / total) * 100).toFixed(1) : '—'}%`;
 };
 
 function throughputRow(db: DatabaseResults, scenario: ScenarioResult): string {
@@ -129,8 +169,11 @@ function throughputRow(db: DatabaseResults, scenario: ScenarioResult): string {
     const spec = inTurn[scenario.id] as InTurn;
     const reference = scenario.reference.median;
     const value = spec.value(a.rps, reference.rps);
+    const paired = pairedMedian(scenario, spec.value);
     ratio = `${spec.text(value)} vs ${spec.against} in turn (${int(reference.rps)} req/s)`;
-    target = `${spec.targetText} ${mark(spec.ok(value))}`;
+    if (paired) ratio += `; paired median ${spec.text(paired.value)} (${paired.pairs} pairs)`;
+    ratio += replicaShare(scenario);
+    target = spec.ok ? `${spec.targetText} ${mark(spec.ok(value))}` : spec.targetText;
   } else if (liveIds.includes(scenario.id)) {
     const reference = liveReference(db, scenario.id);
     if (reference) {
@@ -383,6 +426,11 @@ export function renderReport(results: RunResults): string {
         lines.push('', `${dbName(db.provider)}: statements constant in page size ${mark(constant)}`);
       }
     }
+  }
+
+  for (const db of results.databases) {
+    for (const { id, reason } of db.skipped ?? [])
+      lines.push('', `Not run on ${dbName(db.provider)}: ${id} (${reason}).`);
   }
 
   const exits = results.unexpectedExits ?? [];

@@ -32,6 +32,8 @@ export interface ScenarioResult {
    * minutes of drift on the machine). Absent in results from before it was measured.
    */
   reference?: Measured | null;
+  /** Scenario 12: reads the attrql with a replica counted by target during its rounds (`attrql_db_reads_total`). */
+  readsByTarget?: { primary: number; replica: number };
 }
 
 export interface PacedComparison {
@@ -69,6 +71,8 @@ export interface DatabaseResults {
   idleRssMiB: { attrql: number; baseline: number };
   scenarios: ScenarioResult[];
   paced: PacedComparison[];
+  /** Selected scenarios that could not run here, and why (scenarios 12, 13: a missing Debian tool). */
+  skipped?: { id: ScenarioId; reason: string }[];
 }
 
 export interface ScaleSize {

@@ -1,7 +1,8 @@
 // npm run bench -- [--quick] [--skip-scale] [--readme] … (see args.ts): issue 8's benchmark. For each database:
 // seed, count SQL statements per request, then closed-loop rounds of every scenario against attrql and the
 // baseline (and scenarios 8 and 8b, merges with 100 live subscribers, after scenario 1), paced tail latency at half of
-// attrql's maximum, the rate-limited merge (6) and two processes on one SQLite file (7); then scenarios 2 and 3 at
+// attrql's maximum, the rate-limited merge (6), two processes on one SQLite file (7), fan-out, metrics and tracing
+// (9–11) and, on PostgreSQL, a read replica and PgBouncer (12, 13; bench/scale-out.ts); then scenarios 2 and 3 at
 // two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { loadCore, repoRoot, rssMiB, type Server, startServer, unexpectedExits }
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
 import type { BeforeRun, DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
+import { runScaleOut, scaleOutIds } from './scale-out.ts';
 import type { LoadData, ScenarioId } from './scenarios.ts';
 import { type SeedResult, seed, seedSubscriberOrg } from './seed/seed.ts';
 import type { StatementCounts, StatementsJob } from './statements.ts';
@@ -219,6 +221,19 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   }
   await stop(attrql);
 
+  // Scenarios 12 and 13 (issue 20): on a private primary of their own, with a replica or PgBouncer in front.
+  const scaleOut =
+    provider === 'postgresql'
+      ? await runScaleOut({
+          ctx,
+          wanted: scaleOutIds.filter((id) => wanted(id, provider)),
+          startAttrql: (url, env) => startAttrql(url, undefined, env),
+          stop,
+          onCleanup: (fn) => cleanups.push(fn),
+        })
+      : { scenarios: [], skipped: [] };
+  scenarioResults.push(...scaleOut.scenarios);
+
   if (wanted('merge-two-processes') && provider === 'sqlite') {
     const first = await startAttrql(database.url);
     const second = await startAttrql(database.url);
@@ -236,6 +251,7 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     idleRssMiB,
     scenarios: scenarioResults,
     paced,
+    ...(scaleOut.skipped.length > 0 ? { skipped: scaleOut.skipped } : {}),
   };
 }
 

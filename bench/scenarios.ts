@@ -22,6 +22,9 @@ export const scenarioIds = [
   'person-metrics-off',
   'merge-tracing',
   'person-tracing',
+  'person-replica',
+  'merge-pgbouncer',
+  'person-pgbouncer',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
@@ -280,6 +283,24 @@ export const scenarios: Record<ScenarioId, Scenario> = {
   'person-tracing': {
     id: 'person-tracing',
     title: '11b person, tracing on (always_on)',
+    hasBaseline: false,
+    build: read(personQuery, '/person'),
+  },
+  'person-replica': {
+    id: 'person-replica',
+    title: '12 person, 1 streaming replica',
+    hasBaseline: false,
+    build: read(personQuery, '/person'),
+  },
+  'merge-pgbouncer': {
+    id: 'merge-pgbouncer',
+    title: '13 merge through PgBouncer',
+    hasBaseline: false,
+    build: mergeRequest,
+  },
+  'person-pgbouncer': {
+    id: 'person-pgbouncer',
+    title: '13b person through PgBouncer',
     hasBaseline: false,
     build: read(personQuery, '/person'),
   },

@@ -1,5 +1,6 @@
-// Scenarios 9–11's rows (bench/report.ts): each judged against its reference rounds taken in turn, with the cost
-// the right way round (metrics: off over on; tracing: off over on, with the traced server measured).
+// Scenarios 9–13's rows (bench/report.ts): each judged against its reference rounds taken in turn, with the cost
+// the right way round (metrics: off over on; tracing: off over on, with the traced server measured), the median of
+// the round-by-round ratios beside the ratio of the medians, and scenarios that could not run named with the reason.
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../bench/load.ts';
 import { renderReport } from '../bench/report.ts';
@@ -27,7 +28,16 @@ const inTurn = (id: ScenarioId, rps: number, referenceRps: number): ScenarioResu
   reference: measured(referenceRps),
 });
 
-const results = (scenarios: ScenarioResult[]) =>
+/** Rounds taken in turn: round i of the scenario was followed by round i of the reference. */
+const pairedRounds = (id: ScenarioId, rps: number[], referenceRps: number[]): ScenarioResult => {
+  const sides = [rps, referenceRps].map((list) => {
+    const rounds = list.map((value) => measured(value).median);
+    return { median: [...rounds].sort((a, b) => a.rps - b.rps)[1] as LoadResult, rounds, rssMiB: 100 };
+  });
+  return { id, title: id, attrql: sides[0] as Measured, baseline: null, reference: sides[1] as Measured };
+};
+
+const results = (scenarios: ScenarioResult[], skipped?: { id: ScenarioId; reason: string }[]) =>
   ({
     startedAt: '2026-12-03T00:00:00.000Z',
     finishedAt: '2026-12-03T00:01:00.000Z',
@@ -44,6 +54,7 @@ const results = (scenarios: ScenarioResult[]) =>
         idleRssMiB: { attrql: 100, baseline: 90 },
         scenarios,
         paced: [],
+        skipped,
       },
     ],
     scale: [],
@@ -71,5 +82,35 @@ describe('scenarios compared in turn with a default attrql', () => {
     expect(row(report, 'person-metrics-off')).toContain('cost 6.0% vs metrics on in turn (1,000 req/s) | ≤ 5% ✗');
     expect(row(report, 'merge-tracing')).toContain('cost 25.0% vs tracing off in turn (1,000 req/s) | ≤ 25% ✓');
     expect(row(report, 'person-tracing')).toContain('cost 42.9% vs tracing off in turn (1,000 req/s) | ≤ 25% ✗');
+  });
+});
+
+describe('scenarios 12 and 13: a read replica and PgBouncer against without (issue 20)', () => {
+  it('gives the ratio of the medians and the median of the paired ratios, for information, with the replica share', () => {
+    // Pairs 1.20, 0.80, 0.90: the median pair is 0.90×, while median against median (1,000 / 1,000) is 1.000×.
+    const replica = pairedRounds('person-replica', [1200, 1000, 900], [1000, 1250, 1000]);
+    replica.readsByTarget = { primary: 5, replica: 995 };
+    const report = renderReport(
+      results([
+        replica,
+        pairedRounds('merge-pgbouncer', [500, 400, 450], [400, 500, 500]),
+        inTurn('person-pgbouncer', 900, 1000),
+      ]),
+    );
+    expect(row(report, 'person-replica')).toContain(
+      '1.000× vs no replica in turn (1,000 req/s); paired median 0.900× (3 pairs); reads on the replica 99.5% | — (information) |',
+    );
+    expect(row(report, 'merge-pgbouncer')).toContain(
+      '0.900× vs direct in turn (500 req/s); paired median 0.900× (3 pairs) | — (information) |',
+    );
+    // One round each: no pairs to take a median of.
+    expect(row(report, 'person-pgbouncer')).toContain('0.900× vs direct in turn (1,000 req/s) | — (information) |');
+  });
+
+  it('names the selected scenarios that could not run, with the reason', () => {
+    const report = renderReport(
+      results([], [{ id: 'merge-pgbouncer', reason: 'PgBouncer not found (install pgbouncer)' }]),
+    );
+    expect(report).toContain('Not run on SQLite: merge-pgbouncer (PgBouncer not found (install pgbouncer)).');
   });
 });

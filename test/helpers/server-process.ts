@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { repoRoot } from '../../src/db/providers.ts';
+import { freePort } from '../../support/free-port.ts';
+
+export { freePort } from '../../support/free-port.ts';
 
 export interface ServerProcess {
   /** e.g. http://127.0.0.1:41234 */
@@ -23,19 +25,6 @@ function diagnose(pid: number | undefined): string {
   } catch {
     return 'state unknown';
   }
-}
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

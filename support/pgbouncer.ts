@@ -1,9 +1,10 @@
+// Shared by the tests and the bench (scenario 13): Debian's PgBouncer on a loopback port.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Running, start } from './processes.ts';
-import { freePort } from './server-process.ts';
+import { freePort } from './free-port.ts';
+import { type Running, start } from './spawned.ts';
 
 /** Debian's `pgbouncer` package puts it here (not on a user's PATH). */
 export function findPgBouncer(): string | undefined {

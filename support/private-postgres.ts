@@ -1,8 +1,9 @@
+// Shared by the tests and the bench (scenarios 12 and 13): private PostgreSQL clusters on loopback ports.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './server-process.ts';
+import { freePort } from './free-port.ts';
 
 const hasServerBinaries = (dir: string) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'));
 
@@ -50,7 +51,7 @@ export function findPostgresBinaries(): string | undefined {
 }
 
 /**
- * A throwaway PostgreSQL cluster of the test's own, which the test may stop and start at will (the shared
+ * A throwaway PostgreSQL cluster of a test's (or the bench's) own, which it may stop and start at will (the shared
  * server must never be stopped: other test files use it at the same time).
  */
 export async function startPrivatePostgres(
@@ -81,9 +82,10 @@ export async function startPrivatePostgres(
   const stop = () => pgTool('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
   if (options.basebackupOf === undefined) pgTool('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
   else {
-    // A streaming replica of the cluster on that port: -R writes standby.signal and primary_conninfo.
+    // A streaming replica of the cluster on that port: -R writes standby.signal and primary_conninfo. A fast
+    // checkpoint: the default (spread) makes the copy wait out most of checkpoint_timeout on a freshly written primary.
     const from = ['-h', '127.0.0.1', '-p', String(options.basebackupOf), '-U', 'postgres'];
-    pgTool('pg_basebackup', [...from, '-D', join(dir, 'data'), '-R', '-X', 'stream']);
+    pgTool('pg_basebackup', [...from, '-D', join(dir, 'data'), '-R', '-X', 'stream', '--checkpoint=fast']);
   }
   start();
   return {
