@@ -3,7 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../support/free-port.ts';
+import { freePort } from '../test/helpers/free-port.ts';
 import type { JobResult, LoadJob } from './load-worker.ts';
 
 export const repoRoot = join(import.meta.dirname, '..');

@@ -4,8 +4,8 @@
 // Everything started here is stopped by pid (pg_ctl by data directory, PgBouncer and attrql by their process).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findPgBouncer, startPgBouncer } from '../support/pgbouncer.ts';
-import { findPostgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
+import { findPgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
+import { findPostgresBinaries, startPrivatePostgres } from '../test/helpers/private-postgres.ts';
 import { type Context, measureScenario } from './measure.ts';
 import type { Server } from './processes.ts';
 import type { ScenarioResult } from './results.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { waitFor } from './helpers/processes.ts';
 import { requireTool } from './helpers/required-tool.ts';

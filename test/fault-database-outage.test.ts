@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { onPostgres } from './helpers/database.ts';
 import {

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/db/providers.ts';
-import { findPgBouncer, startPgBouncer } from '../support/pgbouncer.ts';
-import { findPostgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
+import { findPgBouncer, startPgBouncer } from './helpers/pgbouncer.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { adminToExit } from './helpers/attrql-process.ts';
 import { onPostgres } from './helpers/database.ts';
 import { run, waitFor } from './helpers/processes.ts';

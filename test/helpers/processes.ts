@@ -1,7 +1,7 @@
 import type { SpawnOptions } from 'node:child_process';
-import { type Finished, start } from '../../support/spawned.ts';
+import { type Finished, start } from './spawned.ts';
 
-export { type Finished, type Running, start } from '../../support/spawned.ts';
+export { type Finished, type Running, start } from './spawned.ts';
 
 /** Runs a process to its end; kills it (and fails) when it outlives `timeoutMs`. */
 export async function run(

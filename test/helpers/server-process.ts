@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { repoRoot } from '../../src/db/providers.ts';
-import { freePort } from '../../support/free-port.ts';
+import { freePort } from './free-port.ts';
 
-export { freePort } from '../../support/free-port.ts';
+export { freePort } from './free-port.ts';
 
 export interface ServerProcess {
   /** e.g. http://127.0.0.1:41234 */
