@@ -139,6 +139,11 @@ export class ReplicaSet {
     this.replicas = settings.urls.map((url, index) => new Replica(index, url));
   }
 
+  /** Whether ATTRQL_READ_REPLICA_URLS names any replica (none: every read is the primary's). */
+  get configured(): boolean {
+    return this.replicas.length > 0;
+  }
+
   start(): void {
     if (this.timer) return;
     void this.check();

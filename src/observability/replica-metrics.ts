@@ -7,7 +7,7 @@ const on = metricsEnabled();
 
 const reads = new Counter({
   name: 'attrql_db_reads_total',
-  help: 'Read-only statements of queries and REST GETs by target: "primary" or "replica".',
+  help: 'Read-only statements of queries and REST GETs by target ("primary" or "replica"), with ATTRQL_READ_REPLICA_URLS set.',
   labelNames: ['target'] as const,
   registers: [registry],
 });
