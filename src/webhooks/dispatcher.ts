@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { PersonChange } from '../domain/history/change.ts';
+import { changeFeed } from '../live/change-feed.ts';
+import { SubscriberQueue } from '../live/subscriber-queue.ts';
+import { log } from '../log.ts';
+import { watchWebhookLag } from '../observability/webhooks.ts';
+import { holdLeases, type LeaseRef, releaseLeases } from './delivery-store.ts';
+import { EndpointWorker } from './endpoint-worker.ts';
+import { FairSlots } from './fair-slots.ts';
+import { webhookRetrySchedule, webhookTimeoutMs } from './settings.ts';
+import { onEndpointsChanged } from './wake.ts';
+
+/** An endpoint's lease lasts this long unless renewed; renewed every `tickMs`. A crashed holder's ends by then. */
+const leaseMs = 3000;
+const tickMs = 1000;
+/** Endpoints taken over per tick at most, so instances starting together share them. */
+const claimPerTick = 50;
+/** Attempts in flight at once for healthy endpoints, and apart from them for endpoints being retried. */
+const healthyConcurrency = 32;
+const retryConcurrency = 8;
+/** At shutdown: how long attempts under way may take to finish before their leases are left to expire. */
+const stopGraceMs = 2000;
+
+/**
+ * A feed subscriber that only wakes: the dispatcher reads the log itself, by each endpoint's position. Getting the
+ * organization's changes from the live feed (the one subscriptions use: LISTEN/NOTIFY, SQLite's data_version) only
+ * says when to look.
+ */
+class WakeQueue extends SubscriberQueue {
+  constructor(
+    orgId: string,
+    private readonly onChange: () => void,
+  ) {
+    super(orgId, null);
+  }
+
+  override push(_change: PersonChange): void {
+    this.onChange();
+  }
+
+  override close(): void {}
+}
+
+/**
+ * This instance's webhook dispatcher: every second it renews its endpoint leases and takes over free or expired
+ * ones; each endpoint it holds has a worker (endpoint-worker.ts). Endpoints of other instances are left alone.
+ */
+export class WebhookDispatcher {
+  readonly owner = randomUUID();
+  readonly healthySlots = new FairSlots(healthyConcurrency);
+  readonly retrySlots = new FairSlots(retryConcurrency);
+  private readonly workers = new Map<string, EndpointWorker>();
+  private readonly wakers = new Map<string, WakeQueue>();
+  private validUntil = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
+  private stopListening: (() => void) | null = null;
+
+  start(): void {
+    // Settings are read now, so a bad value stops the start rather than a later attempt.
+    webhookTimeoutMs();
+    webhookRetrySchedule();
+    this.stopListening = onEndpointsChanged((orgId) => {
+      this.wakeOrg(orgId);
+      this.tickSoon();
+    });
+    watchWebhookLag(() => {
+      let oldest = 0;
+      for (const worker of this.workers.values()) {
+        const at = worker.oldestUnacknowledged;
+        if (at) oldest = Math.max(oldest, (Date.now() - at.getTime()) / 1000);
+      }
+      return { endpoints: this.workers.size, oldestSeconds: oldest };
+    });
+    this.tickSoon();
+  }
+
+  leaseValidUntil(): number {
+    return this.validUntil;
+  }
+
+  private tickSoon(delayMs = 0): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.ticking ??= this.tick().finally(() => {
+        this.ticking = null;
+        this.tickSoon(tickMs);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const startedAt = Date.now();
+    let held: LeaseRef[];
+    try {
+      held = await holdLeases(this.owner, leaseMs, claimPerTick);
+    } catch (error) {
+      log('webhook dispatcher could not renew its leases; retrying', { error: (error as Error).message });
+      return;
+    }
+    if (this.stopped) return;
+    this.validUntil = startedAt + leaseMs;
+    const keys = new Set<string>();
+    for (const ref of held) {
+      const key = `${ref.orgId}\n${ref.id}`;
+      keys.add(key);
+      if (!this.workers.has(key)) this.startWorker(key, ref);
+    }
+    for (const [key, worker] of this.workers) {
+      if (!keys.has(key)) worker.stop();
+    }
+  }
+
+  private startWorker(key: string, ref: LeaseRef): void {
+    const worker = new EndpointWorker(ref, this);
+    this.workers.set(key, worker);
+    this.watchOrg(ref.orgId);
+    void worker.done.finally(() => {
+      if (this.workers.get(key) === worker) this.workers.delete(key);
+      this.unwatchOrgIfIdle(ref.orgId);
+    });
+  }
+
+  private watchOrg(orgId: string): void {
+    if (this.wakers.has(orgId)) return;
+    const queue = new WakeQueue(orgId, () => this.wakeOrg(orgId));
+    this.wakers.set(orgId, queue);
+    changeFeed.add(queue).catch((error: Error) => {
+      // Without wake-ups the workers still look every second.
+      log('webhook dispatcher could not follow the change feed', { error: error.message });
+    });
+  }
+
+  private unwatchOrgIfIdle(orgId: string): void {
+    for (const worker of this.workers.values()) if (worker.ref.orgId === orgId) return;
+    const queue = this.wakers.get(orgId);
+    if (!queue) return;
+    this.wakers.delete(orgId);
+    changeFeed.remove(queue);
+  }
+
+  private wakeOrg(orgId: string): void {
+    for (const worker of this.workers.values()) if (worker.ref.orgId === orgId) worker.wake();
+  }
+
+  /** Stops every worker; the leases of those that finished in time are released for another instance at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopListening?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    const workers = [...this.workers.values()];
+    for (const worker of workers) worker.stop();
+    const finished: LeaseRef[] = [];
+    await Promise.race([
+      Promise.all(workers.map((worker) => worker.done.then(() => finished.push(worker.ref)))),
+      new Promise((resolve) => setTimeout(resolve, stopGraceMs).unref()),
+    ]);
+    for (const queue of this.wakers.values()) changeFeed.remove(queue);
+    this.wakers.clear();
+    await releaseLeases(this.owner, finished).catch(() => {});
+  }
+}
+
+let running: WebhookDispatcher | null = null;
+
+/** Starts this process's dispatcher (the server does at start; tests that deliver in-process do too). */
+export function startWebhookDispatcher(): WebhookDispatcher {
+  if (running) return running;
+  running = new WebhookDispatcher();
+  running.start();
+  return running;
+}
+
+export async function stopWebhookDispatcher(): Promise<void> {
+  const dispatcher = running;
+  running = null;
+  await dispatcher?.stop();
+}
