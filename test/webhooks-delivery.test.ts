@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookDispatcher, stopWebhookDispatcher } from '../src/webhooks/dispatcher.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
 import { type ChangeJson, personChangesDoc } from './helpers/history.ts';
+import { createAttributeMutation, setValueMutation, updateAttributeMutation } from './helpers/user-attributes.ts';
 import {
   createEndpointDoc,
   type DeliveryJson,
@@ -52,10 +53,8 @@ async function createEndpoint(input: Record<string, unknown>, auth = org.apiKey)
   return data.createWebhookEndpoint;
 }
 
-let written = 0;
 /** Merges `{ [key]: value }` into a person's bucket (creating the person first when asked). */
 async function write(personId: string, attributes: Record<string, unknown>, auth = org.apiKey) {
-  written += 1;
   expectData(
     await gql(
       'mutation M($input: UpdatePersonAttributesInput!) { updatePersonAttributes(input: $input) { person { id } } }',
@@ -98,9 +97,6 @@ async function deliveries(endpointId: string, args: Record<string, unknown> = {}
   );
   return data.webhookDeliveries;
 }
-
-const bodies = (r: WebhookReceiver) =>
-  r.arrivals.map((a) => JSON.parse(a.body) as { type: string; timestamp: string; data: ChangeJson });
 
 describe('webhook delivery (one instance)', () => {
   it('sends every later change once, in feed order, signed, as the personChanges JSON', async () => {
@@ -237,9 +233,14 @@ describe('webhook delivery (one instance)', () => {
     // Every change reached the healthy endpoint promptly, though the hanging one holds each attempt for 1 s.
     expect(performance.now() - started).toBeLessThan(3000);
     expect(healthy.changes().map((c) => c.kind)).toEqual(['CREATED', ...Array(10).fill('UPDATED')]);
-    // The others are still on the first change.
-    expect(new Set(failing.arrivals.map((a) => a.id)).size).toBe(1);
-    expect(new Set(hanging.arrivals.map((a) => a.id)).size).toBe(1);
+    // The others work through their own changes one at a time: each change's attempts in a row, at most 3.
+    for (const hook of [failing, hanging]) {
+      const ids = hook.arrivals.map((a) => a.id);
+      const runs = ids.filter((id, i) => id !== ids[i - 1]);
+      expect(new Set(runs).size, ids.join(',')).toBe(runs.length);
+      for (const id of runs) expect(ids.filter((x) => x === id).length).toBeLessThanOrEqual(3);
+    }
+    expect(hanging.arrivals.length).toBeLessThan(healthy.arrivals.length);
   });
 
   it('signs with both secrets after a rotation, each verifiable on its own', async () => {
@@ -264,7 +265,7 @@ describe('webhook delivery (one instance)', () => {
     verifyAll(hook.arrivals, created.secret);
   });
 
-  it('filters by area and shows hidden values as null', async () => {
+  it('filters by area', async () => {
     const hook = await receiver();
     const { secret } = await createEndpoint({ url: hook.url, personId: 'filt', areas: ['PERSON'] });
     await createPerson('filt');
@@ -286,6 +287,54 @@ describe('webhook delivery (one instance)', () => {
     expect(changes).toHaveLength(2);
     expect(changes.flatMap((c) => c.entries).every((e) => e.area === 'PERSON')).toBe(true);
     expect(changes[1]?.entries).toEqual([{ area: 'PERSON', bucket: null, name: 'active', before: true, after: false }]);
+  });
+
+  it('sends valueIsHidden values as null, also those logged before the flag was set', async () => {
+    const hook = await receiver();
+    const { endpoint, secret } = await createEndpoint({ url: hook.url, personId: 'secret', areas: ['USER_ATTRIBUTE'] });
+    await createPerson('secret');
+    const attribute = expectData(
+      await gql<{ createUserAttribute: { userAttribute: { id: string } } }>(
+        createAttributeMutation,
+        { input: { name: 'salary', label: 'Salary', type: 'STRING' } },
+        { auth: org.apiKey },
+      ),
+    ).createUserAttribute.userAttribute.id;
+    expectData(
+      await gql(
+        setValueMutation,
+        { input: { userId: 'secret', userAttributeId: attribute, value: '100' } },
+        { auth: org.apiKey },
+      ),
+    );
+    await until(
+      () => hook.arrivals.length >= 1,
+      5000,
+      () => 'no arrival',
+    );
+    const shown = (verifyAll(hook.arrivals, secret) as { data: ChangeJson }[])[0]?.data;
+    expect(shown?.entries).toEqual([
+      { area: 'USER_ATTRIBUTE', bucket: null, name: 'salary', before: null, after: '100' },
+    ]);
+    expectData(
+      await gql(
+        updateAttributeMutation,
+        { input: { userAttributeId: attribute, valueIsHidden: true } },
+        { auth: org.apiKey },
+      ),
+    );
+    const [created] = await feed(null, 'secret');
+    expectData(await gql(replayDoc, { id: endpoint.id, after: created?.cursor }, { auth: org.apiKey }));
+    await until(
+      () => hook.arrivals.length >= 2,
+      5000,
+      () => `${hook.arrivals.length} arrivals`,
+    );
+    const replayed = (verifyAll(hook.arrivals, secret) as { data: ChangeJson }[])[1]?.data;
+    expect(replayed?.cursor).toBe(shown?.cursor);
+    expect(replayed?.entries).toEqual([
+      { area: 'USER_ATTRIBUTE', bucket: null, name: 'salary', before: null, after: null },
+    ]);
   });
 
   it('replays every change after a cursor, in order, with new webhook-ids', async () => {
@@ -358,5 +407,86 @@ describe('webhook delivery (one instance)', () => {
     expect(third.pageInfo.hasNextPage).toBe(false);
     const ids = [...first.nodes, ...second.nodes, ...third.nodes].map((d) => d.webhookId);
     expect(ids).toEqual(hook.arrivals.map((a) => a.id).reverse());
+  });
+
+  it('follows no redirect: a 302 to a private address is a failed attempt, and its target gets nothing', async () => {
+    const [redirecting, target] = [await receiver(), await receiver()];
+    redirecting.reply = () => ({ status: 302, headers: { location: target.url } });
+    const { endpoint } = await createEndpoint({ url: redirecting.url, personId: 'redir' });
+    await createPerson('redir');
+    await until(
+      () => redirecting.arrivals.length >= 3,
+      5000,
+      () => `${redirecting.arrivals.length} arrivals`,
+    );
+    await until(
+      async () => (await deliveries(endpoint.id)).nodes[0]?.status === 'FAILED',
+      5000,
+      () => 'not failed',
+    );
+    expect((await deliveries(endpoint.id)).nodes[0]).toMatchObject({ attempts: 3, lastStatusCode: 302 });
+    expect(target.arrivals).toHaveLength(0);
+  });
+
+  it('checks the address again at each attempt: loopback by address or by name is refused without the setting', async () => {
+    const [byAddress, byName] = [await receiver(), await receiver()];
+    const endpoints = [
+      (await createEndpoint({ url: byAddress.url, personId: 'ssrf' })).endpoint,
+      (await createEndpoint({ url: byName.localhostUrl, personId: 'ssrf' })).endpoint,
+    ];
+    process.env.ATTRQL_WEBHOOK_ALLOW_PRIVATE = 'false';
+    try {
+      await createPerson('ssrf');
+      for (const endpoint of endpoints) {
+        await until(
+          async () => (await deliveries(endpoint.id)).nodes[0]?.status === 'FAILED',
+          5000,
+          () => 'not failed',
+        );
+        const [delivery] = (await deliveries(endpoint.id)).nodes;
+        expect(delivery).toMatchObject({ attempts: 3, lastStatusCode: null });
+        expect(delivery?.lastError).toMatch(/^refused: /);
+      }
+    } finally {
+      process.env.ATTRQL_WEBHOOK_ALLOW_PRIVATE = 'true';
+    }
+    expect(byAddress.arrivals).toHaveLength(0);
+    expect(byName.arrivals).toHaveLength(0);
+    // With the setting back, the next change goes out (the refused one stays FAILED).
+    await write('ssrf', { again: true });
+    await until(
+      () => byAddress.arrivals.length === 1 && byName.arrivals.length === 1,
+      5000,
+      () => 'not delivered',
+    );
+    expect(byName.changes()[0]?.kind).toBe('UPDATED');
+  });
+
+  it("never sends one organization's changes to another's endpoint", async () => {
+    const second = await newOrg('hooks-other');
+    const [ours, theirs] = [await receiver(), await receiver()];
+    const mine = await createEndpoint({ url: ours.url });
+    const foreign = await createEndpoint({ url: theirs.url }, second.apiKey);
+    await createPerson('shared-id');
+    await createPerson('shared-id', second.apiKey);
+    await write('shared-id', { org: 'first' });
+    await write('shared-id', { org: 'second' }, second.apiKey);
+    await until(
+      () => ours.arrivals.length >= 2 && theirs.arrivals.length >= 2,
+      5000,
+      () => 'not delivered',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const theirChanges = verifyAll(theirs.arrivals, foreign.secret) as { data: ChangeJson }[];
+    expect(theirChanges.map((b) => b.data.entries.filter((e) => e.area === 'ATTRIBUTE').map((e) => e.after))).toEqual([
+      [],
+      ['second'],
+    ]);
+    const ourChanges = verifyAll(ours.arrivals, mine.secret) as { data: ChangeJson }[];
+    expect(ourChanges.map((b) => b.data.entries.filter((e) => e.area === 'ATTRIBUTE').map((e) => e.after))).toEqual([
+      [],
+      ['first'],
+    ]);
+    expect(() => verifyAll(theirs.arrivals, mine.secret)).toThrow();
   });
 });
