@@ -73,6 +73,7 @@ export class WebhookDispatcher {
       }
       return { endpoints: this.workers.size, oldestSeconds: oldest };
     });
+    log('webhook dispatcher started', { instance: this.owner });
     this.tickSoon();
   }
 
