@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookDispatcher, stopWebhookDispatcher } from '../src/webhooks/dispatcher.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
@@ -428,11 +429,19 @@ describe('webhook delivery (one instance)', () => {
     expect(target.arrivals).toHaveLength(0);
   });
 
-  it('checks the address again at each attempt: loopback by address or by name is refused without the setting', async () => {
-    const [byAddress, byName] = [await receiver(), await receiver()];
+  it('checks the address again at each attempt: loopback by address or by name gets no connection without the setting', async () => {
+    // A TCP listener on loopback that counts connections: an https:// URL pointing at it passes the scheme rule, so
+    // only the address check (before connecting, and in the socket's own lookup for a name) keeps attempts away.
+    let connections = 0;
+    const listener = createNetServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as AddressInfo;
     const endpoints = [
-      (await createEndpoint({ url: byAddress.url, personId: 'ssrf' })).endpoint,
-      (await createEndpoint({ url: byName.localhostUrl, personId: 'ssrf' })).endpoint,
+      (await createEndpoint({ url: `https://127.0.0.1:${port}/hook`, personId: 'ssrf' })).endpoint,
+      (await createEndpoint({ url: `https://localhost:${port}/hook`, personId: 'ssrf' })).endpoint,
     ];
     process.env.ATTRQL_WEBHOOK_ALLOW_PRIVATE = 'false';
     try {
@@ -445,21 +454,13 @@ describe('webhook delivery (one instance)', () => {
         );
         const [delivery] = (await deliveries(endpoint.id)).nodes;
         expect(delivery).toMatchObject({ attempts: 3, lastStatusCode: null });
-        expect(delivery?.lastError).toMatch(/^refused: /);
+        expect(delivery?.lastError).toMatch(/^refused: .*(127\.0\.0\.1|::1)/);
       }
+      expect(connections).toBe(0);
     } finally {
       process.env.ATTRQL_WEBHOOK_ALLOW_PRIVATE = 'true';
+      await new Promise((resolve) => listener.close(resolve));
     }
-    expect(byAddress.arrivals).toHaveLength(0);
-    expect(byName.arrivals).toHaveLength(0);
-    // With the setting back, the next change goes out (the refused one stays FAILED).
-    await write('ssrf', { again: true });
-    await until(
-      () => byAddress.arrivals.length === 1 && byName.arrivals.length === 1,
-      5000,
-      () => 'not delivered',
-    );
-    expect(byName.changes()[0]?.kind).toBe('UPDATED');
   });
 
   it("never sends one organization's changes to another's endpoint", async () => {
