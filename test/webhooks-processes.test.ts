@@ -4,6 +4,7 @@ import { databaseConfig } from '../src/db/config.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import type { ChangeJson } from './helpers/history.ts';
+import { findPromtool, promtoolProblems, samples, sampleValue } from './helpers/observability.ts';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 import { createPerson, httpData, merge, readFeed } from './helpers/subscriptions.ts';
 import { createEndpointDoc, type EndpointJson, until, verifyAll, WebhookReceiver } from './helpers/webhooks.ts';
@@ -21,12 +22,14 @@ const env = {
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let servers: ServerProcess[] = [];
 let apiKey: string;
+let orgId: string;
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('hooks-procs');
   const org = JSON.parse((await runAdmin(['create-org', '--name', 'hooks'], database.url)).stdout);
   apiKey = org.apiKey;
+  orgId = org.orgId;
   servers = await Promise.all([startServerProcess(database.url, env), startServerProcess(database.url, env)]);
 }, 120_000);
 
@@ -97,6 +100,23 @@ describe('webhooks with two instances', () => {
     expect(hook.changes().map((change) => change.cursor)).toEqual(feed.map((change) => change.cursor));
     expect(hook.changes()).toEqual(feed);
     expect(new Set(hook.arrivals.map((a) => a.id)).size).toBe(feed.length);
+  });
+
+  it('count deliveries, attempts and lag in /metrics, with bounded labels and no URL or org id', async () => {
+    const expositions = await Promise.all(servers.map(async (server) => (await fetch(`${server.url}/metrics`)).text()));
+    const all = expositions.map(samples);
+    const total = (name: string, labels: Record<string, string>) =>
+      all.reduce((sum, one) => sum + (sampleValue(one, name, labels) ?? 0), 0);
+    expect(total('attrql_webhook_deliveries_total', { outcome: 'delivered' })).toBeGreaterThanOrEqual(123);
+    expect(total('attrql_webhook_attempts_total', { result: 'success' })).toBeGreaterThanOrEqual(123);
+    expect(total('attrql_webhook_delivery_lag_seconds_count', {})).toBeGreaterThanOrEqual(123);
+    expect(total('attrql_webhook_endpoints_delivering', {})).toBe(1);
+    for (const exposition of expositions) {
+      expect(exposition).not.toContain('127.0.0.1');
+      expect(exposition).not.toContain(orgId);
+      const promtool = findPromtool();
+      if (promtool) expect(promtoolProblems(promtool, exposition).problems).toEqual([]);
+    }
   });
 
   it('lose nothing when the delivering instance is killed mid-stream: the other takes over within seconds', async () => {
