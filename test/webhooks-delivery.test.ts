@@ -1,5 +1,7 @@
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../src/db/client.ts';
+import { pruneDeliveries } from '../src/webhooks/delivery-store.ts';
 import { startWebhookDispatcher, stopWebhookDispatcher } from '../src/webhooks/dispatcher.ts';
 import { expectData, gql, newOrg } from './helpers/graphql.ts';
 import { type ChangeJson, personChangesDoc } from './helpers/history.ts';
@@ -489,5 +491,38 @@ describe('webhook delivery (one instance)', () => {
       ['first'],
     ]);
     expect(() => verifyAll(theirs.arrivals, mine.secret)).toThrow();
+  });
+
+  it('prunes finished deliveries older than the history kept, never a pending one, and keeps no body once finished', async () => {
+    const [done, stuck] = [await receiver(), await receiver()];
+    stuck.reply = () => 503;
+    process.env.ATTRQL_WEBHOOK_RETRY_SCHEDULE = '60';
+    try {
+      const finished = (await createEndpoint({ url: done.url, personId: 'prune' })).endpoint;
+      const pending = (await createEndpoint({ url: stuck.url, personId: 'prune' })).endpoint;
+      await createPerson('prune');
+      await until(
+        async () => (await deliveries(finished.id)).nodes[0]?.status === 'DELIVERED',
+        5000,
+        () => 'pending',
+      );
+      await until(
+        async () => (await deliveries(pending.id)).nodes[0]?.attempts === 1,
+        5000,
+        () => 'not tried',
+      );
+      const bodies = await sql.all(
+        `SELECT "endpointId", "body" FROM "WebhookDelivery" WHERE "endpointId" IN ($1, $2)`,
+        [finished.id, pending.id],
+      );
+      expect(bodies.find((row) => row.endpointId === finished.id)?.body).toBe('');
+      expect(bodies.find((row) => row.endpointId === pending.id)?.body).toContain('"person.changed"');
+      const deleted = await pruneDeliveries(new Date(Date.now() + 60_000));
+      expect(deleted).toBeGreaterThan(0);
+      expect((await deliveries(finished.id)).nodes).toEqual([]);
+      expect((await deliveries(pending.id)).nodes.map((d) => d.status)).toEqual(['PENDING']);
+    } finally {
+      process.env.ATTRQL_WEBHOOK_RETRY_SCHEDULE = '0.05,0.1';
+    }
   });
 });

@@ -161,13 +161,17 @@ export interface AttemptRecord {
   at: Date;
 }
 
-/** Records one attempt's result on the delivery and the endpoint (one transaction). */
+/**
+ * Records one attempt's result on the delivery and the endpoint (one transaction). A finished delivery's body is
+ * dropped: only attempts need it, and the log keeps the change.
+ */
 export async function recordAttempt(endpoint: LeaseRef, seq: number, record: AttemptRecord): Promise<void> {
   const { orgId, id } = endpoint;
   await sql.transaction(async (tx) => {
     const count = await tx.run(
       `UPDATE "WebhookDelivery" SET "attempts" = "attempts" + 1, "status" = $4, "lastStatusCode" = $5, "lastError" = $6,
-        "nextAttemptAt" = $7, "deliveredAt" = $8, "firstAttemptAt" = COALESCE("firstAttemptAt", $9)
+        "nextAttemptAt" = $7, "deliveredAt" = $8, "firstAttemptAt" = COALESCE("firstAttemptAt", $9),
+        "body" = CASE WHEN $4 = 'PENDING' THEN "body" ELSE '' END
         WHERE "orgId" = $1 AND "endpointId" = $2 AND "seq" = $3 AND "status" = 'PENDING'`,
       [
         orgId,
@@ -195,4 +199,20 @@ export async function recordAttempt(endpoint: LeaseRef, seq: number, record: Att
       );
     }
   });
+}
+
+const pruneBatchSize = 1000;
+const pruneBatch = `DELETE FROM "WebhookDelivery" WHERE ("orgId", "endpointId", "seq") IN (
+  SELECT "orgId", "endpointId", "seq" FROM "WebhookDelivery"
+  WHERE "status" <> 'PENDING' AND "changeAt" < $1 LIMIT ${pruneBatchSize})`;
+
+/** Deletes finished deliveries of changes older than `before`, a bounded batch per statement. */
+export async function pruneDeliveries(before: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await sql.run(pruneBatch, [before]);
+    total += deleted;
+    if (deleted < pruneBatchSize) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { PersonChange } from '../domain/history/change.ts';
+import { retainedSince } from '../domain/history/retention.ts';
 import { changeFeed } from '../live/change-feed.ts';
 import { SubscriberQueue } from '../live/subscriber-queue.ts';
 import { log } from '../log.ts';
 import { watchWebhookLag } from '../observability/webhooks.ts';
-import { holdLeases, type LeaseRef, releaseLeases } from './delivery-store.ts';
+import { holdLeases, type LeaseRef, pruneDeliveries, releaseLeases } from './delivery-store.ts';
 import { EndpointWorker } from './endpoint-worker.ts';
 import { FairSlots } from './fair-slots.ts';
 import { webhookRetrySchedule, webhookTimeoutMs } from './settings.ts';
@@ -15,7 +16,10 @@ const leaseMs = 3000;
 const tickMs = 1000;
 /** Endpoints taken over per tick at most, so instances starting together share them. */
 const claimPerTick = 50;
-/** Attempts in flight at once for healthy endpoints, and apart from them for endpoints being retried. */
+/**
+ * Attempts in flight at once for healthy endpoints, and apart from them for failing ones (a change being retried, or
+ * an endpoint whose last attempt failed): however many endpoints fail or hang, they never hold the healthy slots.
+ */
 const healthyConcurrency = 32;
 const retryConcurrency = 8;
 /** At shutdown: how long attempts under way may take to finish before their leases are left to expire. */
@@ -47,8 +51,8 @@ class WakeQueue extends SubscriberQueue {
  */
 export class WebhookDispatcher {
   readonly owner = randomUUID();
-  readonly healthySlots = new FairSlots(healthyConcurrency);
-  readonly retrySlots = new FairSlots(retryConcurrency);
+  readonly healthySlots: FairSlots;
+  readonly retrySlots: FairSlots;
   private readonly workers = new Map<string, EndpointWorker>();
   private readonly wakers = new Map<string, WakeQueue>();
   private validUntil = 0;
@@ -56,6 +60,13 @@ export class WebhookDispatcher {
   private ticking: Promise<void> | null = null;
   private stopped = false;
   private stopListening: (() => void) | null = null;
+  private stopPruning: (() => void) | null = null;
+
+  /** `concurrency`: attempts in flight at once, for healthy endpoints and for failing ones (tests make them small). */
+  constructor(concurrency = { healthy: healthyConcurrency, failing: retryConcurrency }) {
+    this.healthySlots = new FairSlots(concurrency.healthy);
+    this.retrySlots = new FairSlots(concurrency.failing);
+  }
 
   start(): void {
     // Settings are read now, so a bad value stops the start rather than a later attempt.
@@ -73,6 +84,7 @@ export class WebhookDispatcher {
       }
       return { endpoints: this.workers.size, oldestSeconds: oldest };
     });
+    this.stopPruning = pruneDeliveriesPeriodically();
     log('webhook dispatcher started', { instance: this.owner });
     this.tickSoon();
   }
@@ -152,6 +164,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopListening?.();
+    this.stopPruning?.();
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     const workers = [...this.workers.values()];
@@ -165,6 +178,25 @@ export class WebhookDispatcher {
     this.wakers.clear();
     await releaseLeases(this.owner, finished).catch(() => {});
   }
+}
+
+const pruneEveryMs = 3_600_000;
+
+/** Hourly (first within a few minutes of the start): finished deliveries go with the history they belong to. */
+function pruneDeliveriesPeriodically(): () => void {
+  const prune = () => {
+    const since = retainedSince();
+    if (!since) return;
+    pruneDeliveries(since).catch((error: Error) => log('could not prune webhook deliveries', { error: error.message }));
+  };
+  const first = setTimeout(prune, 30_000 + Math.random() * 120_000);
+  const every = setInterval(prune, pruneEveryMs + Math.random() * 60_000);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
 }
 
 let running: WebhookDispatcher | null = null;

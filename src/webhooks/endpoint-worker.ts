@@ -50,6 +50,8 @@ export class EndpointWorker {
   private wakeUp: (() => void) | null = null;
   private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
   private bufferFrom: ChangePosition | null = null;
+  /** The last attempt failed: the next one waits for a failing endpoint's slot, not a healthy one's. */
+  private failing = false;
   /** The commit time of the oldest change this endpoint has not acknowledged, when known (for the lag metric). */
   oldestUnacknowledged: Date | null = null;
   readonly done: Promise<void>;
@@ -173,7 +175,7 @@ export class EndpointWorker {
 
   /** One attempt of the pending delivery, then its result recorded (retry scheduled, or DELIVERED / FAILED). */
   private async attempt(endpoint: WebhookEndpoint, delivery: PendingDelivery): Promise<void> {
-    const slots = delivery.attempts > 0 ? this.host.retrySlots : this.host.healthySlots;
+    const slots = this.failing || delivery.attempts > 0 ? this.host.retrySlots : this.host.healthySlots;
     const release = await slots.take();
     let outcome: Awaited<ReturnType<typeof postWebhook>>;
     try {
@@ -194,6 +196,7 @@ export class EndpointWorker {
       release();
     }
     countWebhookAttempt(outcome.result);
+    this.failing = !outcome.ok;
     const at = new Date();
     const retryIn = outcome.ok ? null : retryDelayMs(delivery.attempts + 1);
     const state = outcome.ok ? 'DELIVERED' : retryIn === null ? 'FAILED' : 'PENDING';
