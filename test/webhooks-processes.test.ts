@@ -119,6 +119,55 @@ describe('webhooks with two instances', () => {
     }
   });
 
+  it('hand an endpoint over at once and send nothing twice when the delivering instance stops gracefully', async () => {
+    const hook = await receiver();
+    const persons = ['g0', 'g1'];
+    const { secret, endpoint } = await createEndpoint(hook.url, persons, servers[0] as ServerProcess);
+    await until(
+      () => hook.arrivals.length >= 2,
+      10_000,
+      () => `${hook.arrivals.length} arrivals`,
+    );
+    const holder = await leaseHolder(endpoint.id);
+    const survivor = servers.find((server) => server !== holder) as ServerProcess;
+    let writing = true;
+    const writers = persons.map(async (person) => {
+      for (let i = 0; writing && i < 200; i += 1) {
+        await merge(survivor.url, apiKey, person, 'end_user_read_write', { n: i });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+    await until(
+      () => hook.arrivals.length >= 15,
+      10_000,
+      () => `${hook.arrivals.length} arrivals`,
+    );
+    await holder.stop(); // SIGTERM: attempts under way finish, the lease is released
+    const stoppedAt = performance.now();
+    const before = hook.arrivals.length;
+    await until(
+      () => hook.arrivals.length > before,
+      5000,
+      () => 'nobody took over',
+    );
+    const takeoverMs = performance.now() - stoppedAt;
+    writing = false;
+    await Promise.all(writers);
+    const feed = await feedSince(survivor, persons);
+    await until(
+      () => hook.arrivals.length >= feed.length,
+      15_000,
+      () => `${hook.arrivals.length}/${feed.length}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    verifyAll(hook.arrivals, secret);
+    expect(hook.changes()).toEqual(feed); // each once, in order
+    // Released at shutdown, not left to expire (3 s): the survivor's next lease round (every second) takes it.
+    expect(takeoverMs).toBeLessThan(2500);
+    // The stopped instance is replaced, so the next test again has two.
+    servers[servers.indexOf(holder)] = await startServerProcess(database.url, env);
+  });
+
   it('lose nothing when the delivering instance is killed mid-stream: the other takes over within seconds', async () => {
     const hook = await receiver();
     const persons = ['k0', 'k1', 'k2'];
