@@ -20,10 +20,11 @@ const renewLeases = `UPDATE "WebhookEndpoint" SET "leaseUntil" = $2
 
 // The inner SELECT picks candidates; the outer WHERE checks them again on the row as it is when updated (PostgreSQL
 // re-reads a row another transaction changed meanwhile), so two instances never both take one.
+// Its own lapsed lease too (an endpoint enabled again after a pause): taken back at once.
 const claimLeases = `UPDATE "WebhookEndpoint" SET "leaseOwner" = $1, "leaseUntil" = $2
-  WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3)
+  WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3 OR "leaseOwner" = $1)
     AND ("orgId", "id") IN (SELECT "orgId", "id" FROM "WebhookEndpoint"
-      WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3) LIMIT $5)
+      WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3 OR "leaseOwner" = $1) LIMIT $5)
   RETURNING "orgId", "id"`;
 
 /** Renews this instance's leases and takes up to `claimAtMost` free or expired ones: the endpoints it now holds. */
