@@ -45,6 +45,11 @@ class WakeQueue extends SubscriberQueue {
   override close(): void {}
 }
 
+interface OrgWorkers {
+  queue: WakeQueue;
+  workers: Set<EndpointWorker>;
+}
+
 /**
  * This instance's webhook dispatcher: every second it renews its endpoint leases and takes over free or expired
  * ones; each endpoint it holds has a worker (endpoint-worker.ts). Endpoints of other instances are left alone.
@@ -54,7 +59,7 @@ export class WebhookDispatcher {
   readonly healthySlots: FairSlots;
   readonly retrySlots: FairSlots;
   private readonly workers = new Map<string, EndpointWorker>();
-  private readonly wakers = new Map<string, WakeQueue>();
+  private readonly orgs = new Map<string, OrgWorkers>();
   private validUntil = 0;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -73,7 +78,7 @@ export class WebhookDispatcher {
     webhookTimeoutMs();
     webhookRetrySchedule();
     this.stopListening = onEndpointsChanged((orgId) => {
-      this.wakeOrg(orgId);
+      this.wakeOrg(orgId, 'endpoint');
       this.tickSoon();
     });
     watchWebhookLag(() => {
@@ -131,33 +136,38 @@ export class WebhookDispatcher {
   private startWorker(key: string, ref: LeaseRef): void {
     const worker = new EndpointWorker(ref, this);
     this.workers.set(key, worker);
-    this.watchOrg(ref.orgId);
+    this.orgFor(ref.orgId).workers.add(worker);
     void worker.done.finally(() => {
       if (this.workers.get(key) === worker) this.workers.delete(key);
-      this.unwatchOrgIfIdle(ref.orgId);
+      const org = this.orgs.get(ref.orgId);
+      org?.workers.delete(worker);
+      if (org && org.workers.size === 0) {
+        this.orgs.delete(ref.orgId);
+        changeFeed.remove(org.queue);
+      }
     });
   }
 
-  private watchOrg(orgId: string): void {
-    if (this.wakers.has(orgId)) return;
-    const queue = new WakeQueue(orgId, () => this.wakeOrg(orgId));
-    this.wakers.set(orgId, queue);
-    changeFeed.add(queue).catch((error: Error) => {
-      // Without wake-ups the workers still look every second.
-      log('webhook dispatcher could not follow the change feed', { error: error.message });
-    });
+  /** An organization's workers, and its feed subscriber that wakes them (made with the first worker). */
+  private orgFor(orgId: string): OrgWorkers {
+    let org = this.orgs.get(orgId);
+    if (!org) {
+      const workers = new Set<EndpointWorker>();
+      const queue = new WakeQueue(orgId, () => {
+        for (const worker of workers) worker.wake('change');
+      });
+      org = { queue, workers };
+      this.orgs.set(orgId, org);
+      changeFeed.add(queue).catch((error: Error) => {
+        // Without wake-ups the workers still look every second.
+        log('webhook dispatcher could not follow the change feed', { error: error.message });
+      });
+    }
+    return org;
   }
 
-  private unwatchOrgIfIdle(orgId: string): void {
-    for (const worker of this.workers.values()) if (worker.ref.orgId === orgId) return;
-    const queue = this.wakers.get(orgId);
-    if (!queue) return;
-    this.wakers.delete(orgId);
-    changeFeed.remove(queue);
-  }
-
-  private wakeOrg(orgId: string): void {
-    for (const worker of this.workers.values()) if (worker.ref.orgId === orgId) worker.wake();
+  private wakeOrg(orgId: string, reason: 'change' | 'endpoint'): void {
+    for (const worker of this.orgs.get(orgId)?.workers ?? []) worker.wake(reason);
   }
 
   /** Stops every worker; the leases of those that finished in time are released for another instance at once. */
@@ -174,8 +184,8 @@ export class WebhookDispatcher {
       Promise.all(workers.map((worker) => worker.done.then(() => finished.push(worker.ref)))),
       new Promise((resolve) => setTimeout(resolve, stopGraceMs).unref()),
     ]);
-    for (const queue of this.wakers.values()) changeFeed.remove(queue);
-    this.wakers.clear();
+    for (const org of this.orgs.values()) changeFeed.remove(org.queue);
+    this.orgs.clear();
     await releaseLeases(this.owner, finished).catch(() => {});
   }
 }

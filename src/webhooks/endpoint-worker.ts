@@ -26,6 +26,8 @@ import { signatureHeader } from './signature.ts';
 const readAhead = 50;
 /** With nothing to send: look at the log again after this long even without a wake-up (a missed one is harmless). */
 const idleMs = 1000;
+/** After a change could not be taken: a short pause, so a lost lease does not spin until the worker is stopped. */
+const takenBackOffMs = 100;
 /** Do not start an attempt when the lease ends sooner than this (it might be another instance's by then). */
 const leaseMarginMs = 500;
 
@@ -47,6 +49,7 @@ export interface WorkerHost {
 export class EndpointWorker {
   private stopped = false;
   private woken = false;
+  private waitingForRetry = false;
   private wakeUp: (() => void) | null = null;
   private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
   private bufferFrom: ChangePosition | null = null;
@@ -68,8 +71,12 @@ export class EndpointWorker {
     this.wake();
   }
 
-  /** Something changed (a new change in the log, the endpoint was updated): look again now. */
-  wake(): void {
+  /**
+   * Something changed: a new change in the log, or the endpoint itself (updated, replayed): look again now. While a
+   * retry is due later, new changes cannot go out anyway, so only the endpoint's own changes wake the worker.
+   */
+  wake(reason: 'change' | 'endpoint' = 'endpoint'): void {
+    if (reason === 'change' && this.waitingForRetry) return;
     this.woken = true;
     this.wakeUp?.();
   }
@@ -79,6 +86,7 @@ export class EndpointWorker {
       let waitMs = 0;
       try {
         this.woken = false;
+        this.waitingForRetry = false;
         waitMs = await this.step();
       } catch (error) {
         log('webhook delivery step failed; retrying', { error: (error as Error).message });
@@ -112,7 +120,10 @@ export class EndpointWorker {
     if (pending) {
       this.oldestUnacknowledged = pending.changeAt;
       const due = pending.nextAttemptAt.getTime() - Date.now();
-      if (due > 0) return due;
+      if (due > 0) {
+        this.waitingForRetry = true;
+        return due;
+      }
       await this.attempt(endpoint, pending);
       return 0;
     }
@@ -133,8 +144,9 @@ export class EndpointWorker {
       }),
     });
     if (!delivery) {
-      this.buffer.length = 0; // the position moved under us (replay) or the lease is gone: read again
-      return 0;
+      // The position moved under us (a replay) or the lease is gone (the next lease round stops this worker).
+      this.buffer.length = 0;
+      return takenBackOffMs;
     }
     this.buffer.shift();
     this.bufferFrom = next.position;
