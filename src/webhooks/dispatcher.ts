@@ -64,6 +64,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private stopped = false;
+  private leasesFailing = false;
   private stopListening: (() => void) | null = null;
   private stopPruning: (() => void) | null = null;
 
@@ -91,7 +92,9 @@ export class WebhookDispatcher {
     });
     this.stopPruning = pruneDeliveriesPeriodically();
     log('webhook dispatcher started', { instance: this.owner });
-    this.tickSoon();
+    // The first lease round a second after the start, not at once: the database connection is opened lazily, by the
+    // first request, and the dispatcher need not be the one to open it (tests change the file under a new server).
+    this.tickSoon(tickMs);
   }
 
   leaseValidUntil(): number {
@@ -117,9 +120,17 @@ export class WebhookDispatcher {
     try {
       held = await holdLeases(this.owner, leaseMs, claimPerTick);
     } catch (error) {
-      log('webhook dispatcher could not renew its leases; retrying', { error: (error as Error).message });
+      // Once per outage, not every second (a read-only SQLite file, say, fails every time).
+      if (!this.leasesFailing) {
+        log('webhook dispatcher could not renew its leases; retrying every second', {
+          error: (error as Error).message,
+        });
+      }
+      this.leasesFailing = true;
       return;
     }
+    if (this.leasesFailing) log('webhook dispatcher renews its leases again');
+    this.leasesFailing = false;
     if (this.stopped) return;
     this.validUntil = startedAt + leaseMs;
     const keys = new Set<string>();

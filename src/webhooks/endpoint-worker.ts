@@ -50,6 +50,7 @@ export class EndpointWorker {
   private stopped = false;
   private woken = false;
   private waitingForRetry = false;
+  private stepFailing = false;
   private wakeUp: (() => void) | null = null;
   private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
   private bufferFrom: ChangePosition | null = null;
@@ -88,8 +89,11 @@ export class EndpointWorker {
         this.woken = false;
         this.waitingForRetry = false;
         waitMs = await this.step();
+        this.stepFailing = false;
       } catch (error) {
-        log('webhook delivery step failed; retrying', { error: (error as Error).message });
+        // Once per outage (the database away, say), not every second.
+        if (!this.stepFailing) log('webhook delivery failed to proceed; retrying', { error: (error as Error).message });
+        this.stepFailing = true;
         waitMs = idleMs;
       }
       if (waitMs > 0 && !this.woken && !this.stopped) await this.sleep(waitMs);
