@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     ATTRQL_WEBHOOK_ALLOW_PRIVATE: 'true',
   });
+  log(`attrql on ${database.url}`);
   const receivers = await Promise.all(Array.from({ length: endpointCount }, startReceiver));
   try {
     const [withHooks, without] = [admin(database.url, 'with-webhooks'), admin(database.url, 'without')];
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
         withHooks.apiKey,
       );
     }
+    log('seeded; warming up');
     await closedLoop(server.url, without.apiKey); // warm-up
     const ratios: number[] = [];
     const rps = { with: [] as number[], without: [] as number[] };
