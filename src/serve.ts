@@ -14,6 +14,8 @@ import { log } from './log.ts';
 import { stopTracing, traceRequests } from './observability/tracing.ts';
 import { yoga } from './server.ts';
 import { listenAddress } from './startup/listen-address.ts';
+import { startWebhookDispatcher, stopWebhookDispatcher } from './webhooks/dispatcher.ts';
+import { webhookRetrySchedule, webhookTimeoutMs } from './webhooks/settings.ts';
 
 /** Applies pending migrations, then serves GraphQL over HTTP (and WebSocket, same port and path) until a stop signal. */
 export async function serve(): Promise<void> {
@@ -21,6 +23,8 @@ export async function serve(): Promise<void> {
   const keepDays = historyDays(); // a bad ATTRQL_HISTORY_DAYS stops the start, not a later prune
   maxBucketKeys(); // likewise a bad ATTRQL_MAX_BUCKET_KEYS / _BYTES or rate setting, not a later request
   maxBucketBytes();
+  webhookTimeoutMs(); // and the webhook settings
+  webhookRetrySchedule();
   rateLimitPerOrgPerMinute(); // reads ATTRQL_RATE_LIMIT_PER_MINUTE too
   log('starting', { provider: dbConfig.provider, historyDays: keepDays === 0 ? 'forever' : keepDays });
   const applied = await migrate(dbConfig, { log: (line) => log(line) });
@@ -38,10 +42,12 @@ export async function serve(): Promise<void> {
   });
   // Once requests are done: hand this instance's rate-limit counts to the others, then close the connections.
   const stopPruning = pruneHistoryPeriodically();
+  startWebhookDispatcher();
   drainOnSignals(
     server,
     async () => {
       stopPruning();
+      await stopWebhookDispatcher();
       await changeFeed.stop();
       await flushRateLimits();
       await database.close();

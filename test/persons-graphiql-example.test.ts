@@ -30,6 +30,7 @@ describe('the GraphiQL example', () => {
     expect(history.map((change: Data) => change.kind)).toEqual(['UPDATED', 'CREATED']);
     expect(history[0].entries.map((entry: Data) => entry.name)).toEqual(['theme', 'tos_accepted']);
     expect(history[0].actor.kind).toBe('API_KEY');
+    expect((await run('WebhookEndpoints', org.apiKey)).webhookEndpoints).toEqual([]);
     const token = (await run('MintAdaToken', org.apiKey)).mintPersonToken.token as string;
     const me = await run('Me', token);
     expect(me.me.bucket).toEqual({ theme: 'dark', tos_accepted: true });

@@ -51,6 +51,13 @@ subscription FollowChanges {
   personChanges { cursor personId kind entries { area bucket name before after } }
 }
 
+# Webhooks: every change pushed to your server, signed (Standard Webhooks), in order, retried. Create one with
+#   mutation { createWebhookEndpoint(input: { url: "https://your-server.example/attrql" }) { secret endpoint { id } } }
+# (keep the secret: it is shown once), then see how its deliveries went:
+query WebhookEndpoints {
+  webhookEndpoints { id url enabled lastDeliveredAt failingSince }
+}
+
 mutation MintAdaToken {
   mintPersonToken(input: { personId: "ada", scopes: ["user:attributes:read", "user:attributes:write"], expiresInSeconds: 3600 }) {
     token

@@ -1,5 +1,5 @@
 import { sql } from '../../db/client.ts';
-import { inList, perDialect, type Row, type SqlParam, toDate } from '../../db/sql/sql-client.ts';
+import { inList, perDialect, type Row, type SqlParam, type SqlRunner, toDate } from '../../db/sql/sql-client.ts';
 import type { ChangeActor, ChangeEntry, ChangePosition, PersonChange, PersonChangeKind } from './change.ts';
 import { type ChangeFilter, filterClause, filterParams } from './filter.ts';
 
@@ -163,7 +163,7 @@ const currentEnd = {
 };
 
 /** A position after every change readable now and before every one still to commit: where a live feed starts. */
-export async function currentPosition(): Promise<ChangePosition> {
-  const [row] = await sql.all(currentEnd);
+export async function currentPosition(runner: SqlRunner = sql): Promise<ChangePosition> {
+  const [row] = await runner.all(currentEnd);
   return { txid: String(row?.txid ?? 0), id: String(row?.id ?? 0) };
 }

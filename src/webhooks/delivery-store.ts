@@ -1,0 +1,219 @@
+import { sql } from '../db/client.ts';
+import { type Row, toDate } from '../db/sql/sql-client.ts';
+import { orRollBack, RollBack } from '../db/transaction.ts';
+import type { ChangePosition } from '../domain/history/change.ts';
+import { endpointColumns, endpointFromRow, type WebhookEndpoint } from './endpoint-rows.ts';
+
+/**
+ * The dispatcher's statements: the lease, taking the next change for delivery, and recording each attempt. Each is
+ * one small transaction; the ones that move delivery on require this instance's lease, so an instance that lost it
+ * (paused, cut off) cannot take a change another one now delivers.
+ */
+
+export interface LeaseRef {
+  orgId: string;
+  id: string;
+}
+
+const renewLeases = `UPDATE "WebhookEndpoint" SET "leaseUntil" = $2
+  WHERE "leaseOwner" = $1 AND "enabled" = $3 RETURNING "orgId", "id"`;
+
+// The inner SELECT picks candidates; the outer WHERE checks them again on the row as it is when updated (PostgreSQL
+// re-reads a row another transaction changed meanwhile), so two instances never both take one.
+// Its own lapsed lease too (an endpoint enabled again after a pause): taken back at once.
+const claimLeases = `UPDATE "WebhookEndpoint" SET "leaseOwner" = $1, "leaseUntil" = $2
+  WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3 OR "leaseOwner" = $1)
+    AND ("orgId", "id") IN (SELECT "orgId", "id" FROM "WebhookEndpoint"
+      WHERE "enabled" = $4 AND ("leaseOwner" IS NULL OR "leaseUntil" < $3 OR "leaseOwner" = $1) LIMIT $5)
+  RETURNING "orgId", "id"`;
+
+/** Renews this instance's leases and takes up to `claimAtMost` free or expired ones: the endpoints it now holds. */
+export async function holdLeases(owner: string, leaseMs: number, claimAtMost: number): Promise<LeaseRef[]> {
+  const now = new Date();
+  const until = new Date(now.getTime() + leaseMs);
+  const renewed = await sql.all(renewLeases, [owner, until, true]);
+  const claimed = await sql.all(claimLeases, [owner, until, now, true, claimAtMost]);
+  return [...renewed, ...claimed].map((row) => ({ orgId: row.orgId as string, id: row.id as string }));
+}
+
+/** Gives up leases (at shutdown), so another instance takes these endpoints over at once. */
+export async function releaseLeases(owner: string, endpoints: readonly LeaseRef[]): Promise<void> {
+  for (const { orgId, id } of endpoints) {
+    await sql.run(
+      `UPDATE "WebhookEndpoint" SET "leaseOwner" = NULL, "leaseUntil" = NULL
+        WHERE "orgId" = $1 AND "id" = $2 AND "leaseOwner" = $3`,
+      [orgId, id, owner],
+    );
+  }
+}
+
+export async function readEndpoint(orgId: string, id: string): Promise<WebhookEndpoint | null> {
+  const [row] = await sql.all(`SELECT ${endpointColumns} FROM "WebhookEndpoint" WHERE "orgId" = $1 AND "id" = $2`, [
+    orgId,
+    id,
+  ]);
+  return row ? endpointFromRow(row) : null;
+}
+
+/** A delivery being worked on: what an attempt sends, and when. */
+export interface PendingDelivery {
+  seq: number;
+  webhookId: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  changeAt: Date;
+  body: string;
+}
+
+function pendingFromRow(row: Row): PendingDelivery {
+  return {
+    seq: Number(row.seq),
+    webhookId: row.webhookId as string,
+    attempts: Number(row.attempts),
+    nextAttemptAt: toDate(row.nextAttemptAt),
+    changeAt: toDate(row.changeAt),
+    body: row.body as string,
+  };
+}
+
+/** The endpoint's delivery still to be made (at most one: changes go out one at a time), or null. */
+export async function readPending(orgId: string, endpointId: string): Promise<PendingDelivery | null> {
+  const [row] = await sql.all(
+    `SELECT "seq", "webhookId", "attempts", "nextAttemptAt", "changeAt", "body" FROM "WebhookDelivery"
+      WHERE "orgId" = $1 AND "endpointId" = $2 AND "status" = 'PENDING' ORDER BY "seq" LIMIT 1`,
+    [orgId, endpointId],
+  );
+  return row ? pendingFromRow(row) : null;
+}
+
+/** The user attributes whose values nobody sees (CONTRACT §10): webhooks send them as null. */
+export async function hiddenValueIds(orgId: string): Promise<Set<string>> {
+  const rows = await sql.all(`SELECT "id" FROM "UserAttribute" WHERE "orgId" = $1 AND "valueIsHidden" = $2`, [
+    orgId,
+    true,
+  ]);
+  return new Set(rows.map((row) => row.id as string));
+}
+
+export interface NewDelivery {
+  webhookId: string;
+  changeCursor: string;
+  changeAt: Date;
+  body: string;
+}
+
+/**
+ * Takes the change at `to` for delivery: moves the endpoint's position from `from` to it and adds its PENDING
+ * delivery, due now. Null (nothing written) when the position is no longer `from` (a replay moved it) or the lease
+ * is not this instance's any more.
+ */
+export function takeChange(
+  endpoint: LeaseRef,
+  owner: string,
+  from: ChangePosition,
+  to: ChangePosition,
+  delivery: NewDelivery,
+): Promise<PendingDelivery | null> {
+  const now = new Date();
+  return orRollBack(() =>
+    sql.transaction(async (tx) => {
+      const [moved] = await tx.all(
+        `UPDATE "WebhookEndpoint" SET "positionTxid" = CAST($5 AS BIGINT), "positionId" = CAST($6 AS BIGINT),
+          "nextSeq" = "nextSeq" + 1
+          WHERE "orgId" = $1 AND "id" = $2 AND "positionTxid" = CAST($3 AS BIGINT) AND "positionId" = CAST($4 AS BIGINT)
+            AND "leaseOwner" = $7 AND "leaseUntil" > $8
+          RETURNING "nextSeq"`,
+        [endpoint.orgId, endpoint.id, from.txid, from.id, to.txid, to.id, owner, now],
+      );
+      if (!moved) throw new RollBack(null);
+      const seq = Number(moved.nextSeq) - 1;
+      await tx.run(
+        `INSERT INTO "WebhookDelivery" ("orgId", "endpointId", "seq", "webhookId", "changeCursor", "status",
+          "attempts", "nextAttemptAt", "changeAt", "body") VALUES ($1, $2, $3, $4, $5, 'PENDING', 0, $6, $7, $8)`,
+        [
+          endpoint.orgId,
+          endpoint.id,
+          seq,
+          delivery.webhookId,
+          delivery.changeCursor,
+          now,
+          delivery.changeAt,
+          delivery.body,
+        ],
+      );
+      return {
+        seq,
+        webhookId: delivery.webhookId,
+        attempts: 0,
+        nextAttemptAt: now,
+        changeAt: delivery.changeAt,
+        body: delivery.body,
+      };
+    }),
+  );
+}
+
+export interface AttemptRecord {
+  status: number | null;
+  error: string | null;
+  /** DELIVERED, FAILED (no retry left), or PENDING again at `nextAttemptAt`. */
+  outcome: 'DELIVERED' | 'FAILED' | 'PENDING';
+  nextAttemptAt: Date | null;
+  at: Date;
+}
+
+/**
+ * Records one attempt's result on the delivery and the endpoint (one transaction). A finished delivery's body is
+ * dropped: only attempts need it, and the log keeps the change.
+ */
+export async function recordAttempt(endpoint: LeaseRef, seq: number, record: AttemptRecord): Promise<void> {
+  const { orgId, id } = endpoint;
+  await sql.transaction(async (tx) => {
+    const count = await tx.run(
+      `UPDATE "WebhookDelivery" SET "attempts" = "attempts" + 1, "status" = $4, "lastStatusCode" = $5, "lastError" = $6,
+        "nextAttemptAt" = $7, "deliveredAt" = $8, "firstAttemptAt" = COALESCE("firstAttemptAt", $9),
+        "body" = CASE WHEN $4 = 'PENDING' THEN "body" ELSE '' END
+        WHERE "orgId" = $1 AND "endpointId" = $2 AND "seq" = $3 AND "status" = 'PENDING'`,
+      [
+        orgId,
+        id,
+        seq,
+        record.outcome,
+        record.status,
+        record.error,
+        record.nextAttemptAt,
+        record.outcome === 'DELIVERED' ? record.at : null,
+        record.at,
+      ],
+    );
+    if (count === 0) return; // replayed (given up) or deleted meanwhile
+    if (record.outcome === 'PENDING') {
+      await tx.run(
+        `UPDATE "WebhookEndpoint" SET "failingSince" = COALESCE("failingSince", $3) WHERE "orgId" = $1 AND "id" = $2`,
+        [orgId, id, record.at],
+      );
+    } else {
+      await tx.run(
+        `UPDATE "WebhookEndpoint" SET "failingSince" = NULL${record.outcome === 'DELIVERED' ? ', "lastDeliveredAt" = $3' : ''}
+          WHERE "orgId" = $1 AND "id" = $2`,
+        record.outcome === 'DELIVERED' ? [orgId, id, record.at] : [orgId, id],
+      );
+    }
+  });
+}
+
+const pruneBatchSize = 1000;
+const pruneBatch = `DELETE FROM "WebhookDelivery" WHERE ("orgId", "endpointId", "seq") IN (
+  SELECT "orgId", "endpointId", "seq" FROM "WebhookDelivery"
+  WHERE "status" <> 'PENDING' AND "changeAt" < $1 LIMIT ${pruneBatchSize})`;
+
+/** Deletes finished deliveries of changes older than `before`, a bounded batch per statement. */
+export async function pruneDeliveries(before: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await sql.run(pruneBatch, [before]);
+    total += deleted;
+    if (deleted < pruneBatchSize) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,18 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** A new endpoint secret: "whsec_" + base64 of 24 random bytes (the Standard Webhooks form). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** One Standard Webhooks signature: "v1," + base64 HMAC-SHA256 of "<id>.<timestamp>.<body>" under the secret's bytes. */
+function signOnce(secret: string, signed: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+}
+
+/** The webhook-signature header: one signature per secret, space-separated (two during a rotation). */
+export function signatureHeader(secrets: readonly string[], id: string, timestamp: number, body: string): string {
+  const signed = `${id}.${timestamp}.${body}`;
+  return secrets.map((secret) => signOnce(secret, signed)).join(' ');
+}
