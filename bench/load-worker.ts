@@ -1,10 +1,14 @@
 // The load generator as its own process, so the harness can pin it to a core of its own (taskset -c 1):
 // `node --import tsx bench/load-worker.ts <job.json>` runs one job and prints its result as JSON on stdout.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { closeAgent, graphql, post } from './http.ts';
-import { DeliveryTracker, fanoutSubscribers, LiveSubscribers, liveSubscribers, openIdleSubscriptions } from './live.ts';
+import { DeliveryTracker, fanoutSubscribers, LiveSubscribers, liveSubscribers } from './live.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { type PacedResult, runPaced } from './paced.ts';
+import { loadCore, pinned, repoRoot } from './processes.ts';
 import {
   type ConnectionContext,
   failureCode,
@@ -74,7 +78,7 @@ async function runJob(job: LoadJob): Promise<JobResult> {
 async function runFanoutJob(job: LoadJob, shared: SharedState): Promise<JobResult> {
   const url = job.urls[0] as string;
   const started = performance.now();
-  const idle = await openIdleSubscriptions(url, job.data.subscriberKeys ?? [], fanoutSubscribers);
+  const idle = await openIdleSubscribers(url, job.data.subscriberKeys ?? [], fanoutSubscribers);
   // Open as the server sees them (its gauge), not just answered: the load starts when it counts them all.
   const onServer = await serverSubscriptions(url, (n) => n >= fanoutSubscribers);
   if (onServer < fanoutSubscribers) {
@@ -86,13 +90,62 @@ async function runFanoutJob(job: LoadJob, shared: SharedState): Promise<JobResul
   );
   try {
     const outcome = await runLoadJob(job, shared);
-    if (outcome.kind === 'closed' && idle.ended() > 0) outcome.result.errors.SUBSCRIPTION_ENDED = idle.ended();
+    const ended = await idle.close();
+    if (outcome.kind === 'closed' && ended > 0) outcome.result.errors.SUBSCRIPTION_ENDED = ended;
     return outcome;
   } finally {
-    idle.close();
+    await idle.close();
     // The next job (the reference round, none open) starts once the server has released them all.
     await serverSubscriptions(url, (n) => n === 0);
   }
+}
+
+/**
+ * The idle subscriptions, opened by a process of their own on this core (bench/idle-subscribers.ts): resolves once
+ * they are all open, with the function that closes them and tells how many had ended before.
+ */
+function openIdleSubscribers(
+  url: string,
+  keys: readonly string[],
+  count: number,
+): Promise<{ close: () => Promise<number> }> {
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'attrql-bench-idle-')), 'keys.json');
+  writeFileSync(keysFile, JSON.stringify(keys));
+  const [command, ...args] = pinned(loadCore, [
+    process.execPath,
+    '--import',
+    'tsx',
+    'bench/idle-subscribers.ts',
+    url,
+    String(count),
+    keysFile,
+  ]);
+  const child = spawn(command as string, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let closing: Promise<number> | null = null;
+  const close = () => {
+    closing ??= new Promise<number>((resolve) => {
+      const done = (ended: number) => {
+        rmSync(dirname(keysFile), { recursive: true, force: true });
+        resolve(ended);
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done(0);
+      child.once('message', (message) => done((message as { ended?: number }).ended ?? 0));
+      child.once('exit', () => done(0));
+      child.send('close');
+    });
+    return closing;
+  };
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => {
+      const { open, error } = message as { open?: number; error?: string };
+      if (open === count) resolve({ close });
+      else {
+        void close();
+        reject(new Error(`idle subscribers: ${error ?? `${open} of ${count} open`}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`idle subscribers exited with ${code}`)));
+  });
 }
 
 /** attrql's open SSE subscriptions (its gauge), read every 100 ms until `done` says so or 10 s passed. */

@@ -11,7 +11,7 @@ export const serverCore = '0';
 export const loadCore = '1';
 
 /** taskset when the machine has it and the core exists, else the command as is. */
-function pinned(core: string, command: string[]): string[] {
+export function pinned(core: string, command: string[]): string[] {
   try {
     execFileSync('taskset', ['-c', core, 'true'], { stdio: 'ignore' });
     return ['taskset', '-c', core, ...command];

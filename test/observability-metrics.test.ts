@@ -100,8 +100,8 @@ describe('GET /metrics', () => {
     expect(count({ operation_type: 'query', operation_name: 'anonymous', outcome: 'ok' })).toBe(1);
     expect(count({ operation_name: 'Who', outcome: 'UNAUTHENTICATED' })).toBe(1);
     expect(count({ operation_type: 'unknown', outcome: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
-    // The SSE subscription is an HTTP request too (measured until its stream starts); WebSocket operations as well.
-    expect(count({ operation_type: 'subscription', operation_name: 'Follow', outcome: 'ok' })).toBe(1);
+    // The SSE subscription is an HTTP request too (measured until its stream starts); the WebSocket one as well.
+    expect(count({ operation_type: 'subscription', operation_name: 'Follow', outcome: 'ok' })).toBe(2);
 
     const rest = (labels: Record<string, string>) =>
       sampleValue(all, 'attrql_rest_request_duration_seconds_count', labels);

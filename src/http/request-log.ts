@@ -101,9 +101,19 @@ export function requestLogPlugin(): Plugin {
         entry.type = operation?.operation;
       }
       const span = operationSpan(operation?.operation, name);
-      if (!span) return;
-      setSubscribeFn((subscription) => withSpan(span, () => subscribeFn(subscription)));
-      return { onSubscribeResult: () => endSpan(span) };
+      if (span) setSubscribeFn((subscription) => withSpan(span, () => subscribeFn(subscription)));
+      // Over SSE onResponse measures it (until its stream starts); over WebSocket nothing else sees the operation.
+      if (!span && entry) return;
+      const at = performance.now();
+      return {
+        onSubscribeResult({ result }) {
+          endSpan(span);
+          if (!entry) {
+            const type = operation?.operation ?? 'unknown';
+            observeGraphql(type, operationNameLabel(name), outcomeOf(result), seconds(at));
+          }
+        },
+      };
     },
     onResultProcess({ request, result }) {
       const entry = started.get(request);

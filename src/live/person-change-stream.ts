@@ -15,12 +15,11 @@ import { subscriptionOpened } from '../observability/subscriptions.ts';
 import { endSpan, startSpan } from '../observability/tracing.ts';
 import { transportOf } from '../observability/transport.ts';
 import { changeFeed } from './change-feed.ts';
+import { watchCredential } from './credential-watch.ts';
 import { takeSubscriptionSlot } from './open-subscriptions.ts';
 import { comparePositions } from './positions.ts';
 import { maxBacklog, SubscriberQueue } from './subscriber-queue.ts';
 
-/** How often an open subscription checks that its credential still works (revocation ends it within 5 s). */
-export const credentialCheckMs = 2000;
 /** How long what a subscriber may see (buckets, attribute flags) is reused before it is read again. */
 const visibilityMs = 1000;
 const replayPage = 200;
@@ -50,11 +49,28 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
   const release = subscriptionOpened(transport, takeSubscriptionSlot(principal.credential));
   const personId = principal.kind === 'person' ? principal.personId : (request.personId ?? null);
   const queue = new SubscriberQueue(principal.orgId, personId);
-  const changes = stream(request, cursor, queue, personId, release, transport);
+  // Its credential is checked with every other subscription's that presents the same one (revocation, expiry).
+  const unwatch = watchCredential(
+    presentedCredential(request.headers),
+    () => checkCredential(request),
+    (error) => queue.end(error),
+  );
+  const changes = stream(
+    request,
+    cursor,
+    queue,
+    personId,
+    () => {
+      unwatch();
+      release();
+    },
+    transport,
+  );
   // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
   // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
   const end = () => {
     queue.cancel();
+    unwatch();
     release();
   };
   return {
@@ -97,10 +113,13 @@ async function* stream(
         if (changes.length < replayPage) break;
       }
     }
-    let checkedAt = Date.now();
     for (;;) {
-      const change = await queue.take(Math.max(0, checkedAt + credentialCheckMs - Date.now()));
+      const change = await queue.take();
       if (queue.cancelled) return;
+      if (queue.ended) {
+        yield queue.ended;
+        return;
+      }
       if (queue.closed) {
         yield serviceUnavailable(
           'This attrql instance is shutting down; subscribe again with the last cursor you received.',
@@ -112,14 +131,6 @@ async function* stream(
           `This subscription fell more than ${maxBacklog} changes behind and was ended; subscribe again with the last cursor you received.`,
         );
         return;
-      }
-      if (Date.now() - checkedAt >= credentialCheckMs) {
-        const ended = await whyCredentialEnded(request);
-        if (ended) {
-          yield ended;
-          return;
-        }
-        checkedAt = Date.now();
       }
       if (!change || (last && comparePositions(change.position, last) <= 0)) continue;
       last = change.position;
@@ -158,8 +169,6 @@ function sharedFor<T>(ms: number) {
 
 // What a subscriber may see depends only on its organization and whether it is an end user.
 const sharedVisibility = sharedFor<Visibility>(visibilityMs);
-// Slightly under the check interval, so each check of a credential reads it anew.
-const sharedCredentialCheck = sharedFor<AppError | null>(credentialCheckMs / 2);
 
 /** The subscriber's filter and visibility, as read for its organization at most once a second. */
 function viewerFor(principal: Principal, areas: readonly ChangeArea[] | null) {
@@ -171,15 +180,10 @@ function viewerFor(principal: Principal, areas: readonly ChangeArea[] | null) {
 }
 
 /**
- * UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, expired
- * token, …). Shared by the subscriptions that present the very same credential: a login token counts against its
- * API key (`principal.credential` is the key's hash) but expires on its own, so it must not reuse the key's answer.
+ * The hash of the credential the request presented, as it presented it: the subscriptions that present the very same
+ * credential share its checks. A login token counts against its API key (`principal.credential` is the key's hash)
+ * but expires on its own, so it must not share the key's answer.
  */
-function whyCredentialEnded(request: StreamRequest): Promise<AppError | null> {
-  return sharedCredentialCheck(presentedCredential(request.headers), () => checkCredential(request));
-}
-
-/** The hash of the credential the request presented, as it presented it. */
 function presentedCredential(headers: Headers): string {
   try {
     return hashSecret(bearerCredential(headers) ?? '');
@@ -188,6 +192,7 @@ function presentedCredential(headers: Headers): string {
   }
 }
 
+/** UNAUTHENTICATED when the subscription's credential no longer works (revoked key, deactivated person, expired token, …). */
 async function checkCredential(request: StreamRequest): Promise<AppError | null> {
   try {
     const now = await authenticateCredential(bearerCredential(request.headers));

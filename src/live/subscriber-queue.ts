@@ -1,4 +1,5 @@
 import type { PersonChange } from '../domain/history/change.ts';
+import type { AppError } from '../errors.ts';
 
 /** A subscriber more than this many changes behind is cut off (CONTRACT §10); it resumes with its last cursor. */
 export const maxBacklog = 10_000;
@@ -46,11 +47,22 @@ export class SubscriberQueue {
     this.waiting?.();
   }
 
-  /** The next change, or null when none arrived within `timeoutMs` (or the queue overflowed or closed). */
-  async take(timeoutMs: number): Promise<PersonChange | null> {
-    if (this.head === this.changes.length && !this.overflowed && !this.closed && !this.cancelled) {
+  /** Set when the subscriber's credential stopped working: the subscriber is told why and ends. */
+  ended: AppError | null = null;
+
+  end(error: AppError): void {
+    this.ended = error;
+    this.waiting?.();
+  }
+
+  /**
+   * The next change, or null when the queue overflowed, closed, was cancelled or ended, or when none arrived within
+   * `timeoutMs`. Without a timeout it waits as long as that takes, with no timer: an idle subscriber costs nothing.
+   */
+  async take(timeoutMs?: number): Promise<PersonChange | null> {
+    if (this.head === this.changes.length && !this.overflowed && !this.closed && !this.cancelled && !this.ended) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs);
+        const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
         const self = this;
         function done() {
           clearTimeout(timer);
@@ -60,7 +72,9 @@ export class SubscriberQueue {
         this.waiting = done;
       });
     }
-    if (this.overflowed || this.closed || this.cancelled || this.head === this.changes.length) return null;
+    if (this.overflowed || this.closed || this.cancelled || this.ended || this.head === this.changes.length) {
+      return null;
+    }
     const change = this.changes[this.head++] as PersonChange;
     if (this.head > 1024 && this.head * 2 > this.changes.length) {
       this.changes.splice(0, this.head);
