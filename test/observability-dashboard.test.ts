@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/domain/organizations.ts';
-import { findPromtool, samples, startPrometheus } from './helpers/observability.ts';
+import { findPromtool, samples, startScrapingPrometheus } from './helpers/observability.ts';
 import { call } from './helpers/rest.ts';
-import { freePort, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
+import { type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 import {
   createPerson,
   merge,
@@ -94,21 +93,7 @@ describe('the Grafana dashboard', () => {
 
   it('is valid PromQL that a real Prometheus scraping attrql answers', async () => {
     if (!findPromtool()) return; // the same Debian package brings both
-    const dir = mkdtempSync(join(tmpdir(), 'attrql-dashboard-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: attrql',
-        `    static_configs: [{ targets: ['${new URL(server.url).host}'] }]`,
-        '',
-      ].join('\n'),
-    );
-    const prometheus = startPrometheus(dir, config, await freePort());
+    const prometheus = await startScrapingPrometheus(new URL(server.url).host);
     cleanups.push(() => prometheus.stop());
     // Grafana's variables, as the dashboard's defaults resolve them.
     const resolved = (expr: string) =>

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/domain/organizations.ts';
 import { onPostgres } from './helpers/database.ts';
@@ -10,10 +7,10 @@ import {
   type Sample,
   samples,
   sampleValue,
-  startPrometheus,
+  startScrapingPrometheus,
 } from './helpers/observability.ts';
 import { call } from './helpers/rest.ts';
-import { freePort, httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
+import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';
 import {
   createPerson,
   merge,
@@ -148,22 +145,7 @@ describe('GET /metrics', () => {
 
   it('is scraped by a real Prometheus, whose PromQL API then returns attrql series', async () => {
     if (!findPromtool()) return; // the same Debian package brings both
-    const dir = mkdtempSync(join(tmpdir(), 'attrql-prometheus-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const target = new URL(server.url).host;
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: attrql',
-        `    static_configs: [{ targets: ['${target}'] }]`,
-        '',
-      ].join('\n'),
-    );
-    const prometheus = startPrometheus(dir, config, await freePort());
+    const prometheus = await startScrapingPrometheus(new URL(server.url).host);
     cleanups.push(() => prometheus.stop());
     const query = 'sum by (operation_name) (attrql_graphql_operation_duration_seconds_count{operation_name="Merge"})';
     const result = await waitFor(

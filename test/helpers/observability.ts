@@ -1,5 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 import { requireTool } from './required-tool.ts';
 
 /** `promtool`, or undefined (the test then skips with the reason; under CI it fails: requireTool). */
@@ -216,8 +220,33 @@ function fieldsOf(buffer: Buffer): WireField[] {
   return fields;
 }
 
+/** A real Prometheus scraping `target` (host:port) every second, in a directory of its own removed by `stop`. */
+export async function startScrapingPrometheus(target: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'attrql-prometheus-'));
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: attrql',
+      `    static_configs: [{ targets: ['${target}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const prometheus = startPrometheus(dir, config, await freePort());
+  return {
+    ...prometheus,
+    stop: async () => {
+      await prometheus.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts `prometheus` with a config file and storage in `dir`; stopped by its pid. */
-export function startPrometheus(dir: string, config: string, port: number) {
+function startPrometheus(dir: string, config: string, port: number) {
   const child = spawn(
     'prometheus',
     [
