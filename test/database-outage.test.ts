@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { waitFor } from './helpers/processes.ts';
 import { requireTool } from './helpers/required-tool.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';

@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { onPostgres } from './helpers/database.ts';
 import {
@@ -15,6 +14,7 @@ import {
   sleep,
   startLoad,
 } from './helpers/faults.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { waitFor } from './helpers/processes.ts';
 import { requireTool } from './helpers/required-tool.ts';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.ts';

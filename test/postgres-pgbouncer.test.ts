@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/db/providers.ts';
-import { findPgBouncer, startPgBouncer } from './helpers/pgbouncer.ts';
-import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { adminToExit } from './helpers/attrql-process.ts';
 import { onPostgres } from './helpers/database.ts';
+import { findPgBouncer, startPgBouncer } from './helpers/pgbouncer.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { run, waitFor } from './helpers/processes.ts';
 import { requireTool } from './helpers/required-tool.ts';
 import { httpGql, type ServerProcess, startServerProcess } from './helpers/server-process.ts';

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { runAdmin } from './helpers/admin-cli.ts';
 import { onPostgres } from './helpers/database.ts';
+import { findPostgresBinaries, startPrivatePostgres } from './helpers/private-postgres.ts';
 import { waitFor } from './helpers/processes.ts';
 import { requireTool } from './helpers/required-tool.ts';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.ts';
