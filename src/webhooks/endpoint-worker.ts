@@ -20,6 +20,7 @@ import {
 import { signingSecrets, type WebhookEndpoint, webhookIdFor } from './endpoint-rows.ts';
 import type { FairSlots } from './fair-slots.ts';
 import { type PostOutcome, postWebhook } from './http-post.ts';
+import { requestsQueueing } from './request-pressure.ts';
 import { retryDelayMs, webhookTimeoutMs } from './settings.ts';
 import { signatureHeader } from './signature.ts';
 
@@ -38,6 +39,10 @@ const leaseMarginMs = 500;
  */
 const recordEvery = 100;
 const recordWithinMs = 100;
+/** The pause before a delivery while API requests queue (so at most 1000 / yieldMs deliveries a second each). */
+const yieldMs = 50;
+/** A new change in the log is looked for this long after its wake-up, with the others that came meanwhile. */
+const changeCoalesceMs = 20;
 /** The endpoint row (URL, filters, secrets) is cached; read again after this long (another instance may change it). */
 const endpointFreshMs = 1000;
 
@@ -62,6 +67,7 @@ export class EndpointWorker {
   private waitingForRetry = false;
   private stepFailing = false;
   private wakeUp: (() => void) | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
   /** Changes after `sent` read ahead from the log (null: the filter dropped it). */
   private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
   /** The cached endpoint row, when it was read, and whether it must be read again (woken by a change to it). */
@@ -92,6 +98,7 @@ export class EndpointWorker {
 
   stop(): void {
     this.stopped = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wake();
   }
 
@@ -101,7 +108,20 @@ export class EndpointWorker {
    */
   wake(reason: 'change' | 'endpoint' = 'endpoint'): void {
     if (reason === 'endpoint') this.endpointStale = true;
-    if (reason === 'change' && this.waitingForRetry) return;
+    if (reason === 'change') {
+      if (this.waitingForRetry) return;
+      // Changes come in bursts, and each look at the log is a read per endpoint: one look for a burst of them.
+      this.wakeTimer ??= setTimeout(() => {
+        this.wakeTimer = null;
+        this.wakeNow();
+      }, changeCoalesceMs);
+      this.wakeTimer.unref();
+      return;
+    }
+    this.wakeNow();
+  }
+
+  private wakeNow(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -176,6 +196,8 @@ export class EndpointWorker {
       timestamp: next.change.at.toISOString(),
       data: personChangeJson(next.change),
     });
+    // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards.
+    if (requestsQueueing()) await new Promise((resolve) => setTimeout(resolve, yieldMs));
     const first = await this.post(endpoint, { webhookId, body, attempts: 0 });
     if (!first) return takenBackOffMs; // stopping, or the lease about to end
     this.buffer.shift();
