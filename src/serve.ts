@@ -15,6 +15,7 @@ import { stopTracing, traceRequests } from './observability/tracing.ts';
 import { yoga } from './server.ts';
 import { listenAddress } from './startup/listen-address.ts';
 import { startWebhookDispatcher, stopWebhookDispatcher } from './webhooks/dispatcher.ts';
+import { countRequests } from './webhooks/request-pressure.ts';
 import { webhookRetrySchedule, webhookTimeoutMs } from './webhooks/settings.ts';
 
 /** Applies pending migrations, then serves GraphQL over HTTP (and WebSocket, same port and path) until a stop signal. */
@@ -32,6 +33,7 @@ export async function serve(): Promise<void> {
   replicas?.start(); // their health and lag, checked once a second from now on
 
   const server = createHttpServer(traceRequests(yoga));
+  countRequests(server); // webhook delivery yields while requests queue
   await listen(server, port, host);
   // Only once listening: the WebSocket server reports the http server's errors too (a port in use is listen()'s).
   const graphqlWs = serveGraphQLWs(yoga, server, maxBodyBytes());

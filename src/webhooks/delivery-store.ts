@@ -153,6 +153,93 @@ export function takeChange(
   );
 }
 
+/** A change delivered on its first attempt, not yet recorded (recordDelivered writes a batch of them at once). */
+export interface DeliveredChange {
+  position: ChangePosition;
+  webhookId: string;
+  changeCursor: string;
+  changeAt: Date;
+  status: number | null;
+  at: Date;
+}
+
+const deliveredColumns = 11;
+const insertDelivered = new Map<number, string>();
+
+/** The INSERT of `n` delivered rows (one text per batch size, and batches have at most a few sizes in practice). */
+function insertDeliveredRows(n: number): string {
+  let text = insertDelivered.get(n);
+  if (!text) {
+    const rows = Array.from({ length: n }, (_, i) => {
+      const p = (k: number) => `$${i * deliveredColumns + k}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, 'DELIVERED', 1, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)})`;
+    });
+    text = `INSERT INTO "WebhookDelivery" ("orgId", "endpointId", "seq", "webhookId", "changeCursor", "status",
+      "attempts", "lastStatusCode", "deliveredAt", "firstAttemptAt", "changeAt", "body", "nextAttemptAt")
+      VALUES ${rows.join(', ')}`;
+    insertDelivered.set(n, text);
+  }
+  return text;
+}
+
+/**
+ * Records changes delivered on their first attempt, in order, in one transaction: their DELIVERED rows, and the
+ * endpoint's position moved from `from` to the last of them; the endpoint's next seq after them. Null (nothing
+ * written) when the position is no longer
+ * `from` (a replay moved it) or another instance holds the endpoint now: it resends them, as after a crash. The
+ * position is only ever moved past changes already delivered, so a crash loses none (it resends the unrecorded tail).
+ */
+export async function recordDelivered(
+  endpoint: LeaseRef,
+  owner: string,
+  from: ChangePosition,
+  delivered: readonly DeliveredChange[],
+): Promise<number | null> {
+  const last = delivered.at(-1);
+  if (!last) return null;
+  return orRollBack(() =>
+    sql.transaction(async (tx) => {
+      // The lease's owner, not its expiry: while this instance is still the owner nobody else has delivered.
+      const [moved] = await tx.all(
+        `UPDATE "WebhookEndpoint" SET "positionTxid" = CAST($5 AS BIGINT), "positionId" = CAST($6 AS BIGINT),
+          "nextSeq" = "nextSeq" + $8, "lastDeliveredAt" = $9, "failingSince" = NULL
+          WHERE "orgId" = $1 AND "id" = $2 AND "positionTxid" = CAST($3 AS BIGINT) AND "positionId" = CAST($4 AS BIGINT)
+            AND "leaseOwner" = $7
+          RETURNING "nextSeq"`,
+        [
+          endpoint.orgId,
+          endpoint.id,
+          from.txid,
+          from.id,
+          last.position.txid,
+          last.position.id,
+          owner,
+          delivered.length,
+          last.at,
+        ],
+      );
+      if (!moved) throw new RollBack(null);
+      const nextSeq = Number(moved.nextSeq);
+      const firstSeq = nextSeq - delivered.length;
+      const params = delivered.flatMap((change, i) => [
+        endpoint.orgId,
+        endpoint.id,
+        firstSeq + i,
+        change.webhookId,
+        change.changeCursor,
+        change.status,
+        change.at,
+        change.at,
+        change.changeAt,
+        '',
+        null,
+      ]);
+      await tx.run(insertDeliveredRows(delivered.length), params);
+      return nextSeq;
+    }),
+  );
+}
+
 export interface AttemptRecord {
   status: number | null;
   error: string | null;

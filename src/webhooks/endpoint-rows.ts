@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Row, toBoolean, toDate } from '../db/sql/sql-client.ts';
 import type { ChangeArea, ChangePosition } from '../domain/history/change.ts';
 
@@ -14,13 +15,15 @@ export interface WebhookEndpoint {
   lastDeliveredAt: Date | null;
   failingSince: Date | null;
   position: ChangePosition;
+  /** The seq the next delivery row gets. */
+  nextSeq: number;
   secret: string;
   previousSecret: string | null;
   previousUntil: Date | null;
 }
 
 export const endpointColumns = `"orgId", "id", "url", "description", "areas", "personId", "enabled", "createdAt",
-  "lastDeliveredAt", "failingSince", "positionTxid", "positionId", "secret", "previousSecret", "previousUntil"`;
+  "lastDeliveredAt", "failingSince", "positionTxid", "positionId", "nextSeq", "secret", "previousSecret", "previousUntil"`;
 
 const dateOrNull = (value: unknown) => (value == null ? null : toDate(value));
 
@@ -37,10 +40,19 @@ export function endpointFromRow(row: Row): WebhookEndpoint {
     lastDeliveredAt: dateOrNull(row.lastDeliveredAt),
     failingSince: dateOrNull(row.failingSince),
     position: { txid: String(row.positionTxid), id: String(row.positionId) },
+    nextSeq: Number(row.nextSeq),
     secret: row.secret as string,
     previousSecret: (row.previousSecret as string | null) ?? null,
     previousUntil: dateOrNull(row.previousUntil),
   };
+}
+
+/**
+ * The webhook-id of an endpoint's delivery `seq`: derived, not drawn, so that a change delivered but not yet recorded
+ * when an instance crashed goes out again with the same id (the next holder gives it the same seq).
+ */
+export function webhookIdFor(orgId: string, endpointId: string, seq: number): string {
+  return `msg_${createHash('sha256').update(`${orgId}\n${endpointId}\n${seq}`).digest('hex').slice(0, 32)}`;
 }
 
 /** The secrets that sign now: the current one, and the previous one during the 24 h after a rotation. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
 import { personChangeJson } from '../domain/history/change-json.ts';
 import { encodeCursor } from '../domain/history/cursor.ts';
@@ -8,28 +7,44 @@ import { readOrgChanges } from '../domain/history/read.ts';
 import { log } from '../log.ts';
 import { countWebhookAttempt, countWebhookDelivery } from '../observability/webhooks.ts';
 import {
+  type DeliveredChange,
   hiddenValueIds,
   type LeaseRef,
   type PendingDelivery,
   readEndpoint,
   readPending,
   recordAttempt,
+  recordDelivered,
   takeChange,
 } from './delivery-store.ts';
-import { signingSecrets, type WebhookEndpoint } from './endpoint-rows.ts';
+import { signingSecrets, type WebhookEndpoint, webhookIdFor } from './endpoint-rows.ts';
 import type { FairSlots } from './fair-slots.ts';
-import { postWebhook } from './http-post.ts';
+import { type PostOutcome, postWebhook } from './http-post.ts';
+import { requestsQueueing } from './request-pressure.ts';
 import { retryDelayMs, webhookTimeoutMs } from './settings.ts';
 import { signatureHeader } from './signature.ts';
 
-/** Changes read from the log at once for one endpoint. */
-const readAhead = 50;
+/** Changes read from the log at once for one endpoint (one query for all of them). */
+const readAhead = 100;
 /** With nothing to send: look at the log again after this long even without a wake-up (a missed one is harmless). */
 const idleMs = 1000;
 /** After a change could not be taken: a short pause, so a lost lease does not spin until the worker is stopped. */
 const takenBackOffMs = 100;
 /** Do not start an attempt when the lease ends sooner than this (it might be another instance's by then). */
 const leaseMarginMs = 500;
+/**
+ * Successful deliveries are recorded in batches: at most this many, at most this long after the first of them
+ * (and whenever the worker runs out of changes, reads its endpoint again, meets a failure or stops). A crash
+ * resends at most this unrecorded tail; the recorded position never passes a change not yet delivered.
+ */
+const recordEvery = 100;
+const recordWithinMs = 100;
+/** The pause before a delivery while API requests queue (so at most 1000 / yieldMs deliveries a second each). */
+const yieldMs = 50;
+/** A new change in the log is looked for this long after its wake-up, with the others that came meanwhile. */
+const changeCoalesceMs = 20;
+/** The endpoint row (URL, filters, secrets) is cached; read again after this long (another instance may change it). */
+const endpointFreshMs = 1000;
 
 /** What a worker needs of its dispatcher. */
 export interface WorkerHost {
@@ -52,8 +67,22 @@ export class EndpointWorker {
   private waitingForRetry = false;
   private stepFailing = false;
   private wakeUp: (() => void) | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  /** Changes after `sent` read ahead from the log (null: the filter dropped it). */
   private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
-  private bufferFrom: ChangePosition | null = null;
+  /** The cached endpoint row, when it was read, and whether it must be read again (woken by a change to it). */
+  private endpoint: WebhookEndpoint | null = null;
+  private endpointReadAt = 0;
+  private endpointStale = true;
+  /** The position as recorded in the database, and the one past the last change delivered (ahead by `delivered`). */
+  private recorded: ChangePosition | null = null;
+  private sent: ChangePosition | null = null;
+  /** The seq the next recorded delivery row gets (as recorded; the unrecorded ones come before it). */
+  private nextSeq = 0;
+  private readonly delivered: DeliveredChange[] = [];
+  private deliveredSince = 0;
+  /** A PENDING delivery may exist (at the start, after a replay, after a failed first attempt). */
+  private mayHavePending = true;
   /** The last attempt failed: the next one waits for a failing endpoint's slot, not a healthy one's. */
   private failing = false;
   /** The commit time of the oldest change this endpoint has not acknowledged, when known (for the lag metric). */
@@ -69,6 +98,7 @@ export class EndpointWorker {
 
   stop(): void {
     this.stopped = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wake();
   }
 
@@ -77,7 +107,21 @@ export class EndpointWorker {
    * retry is due later, new changes cannot go out anyway, so only the endpoint's own changes wake the worker.
    */
   wake(reason: 'change' | 'endpoint' = 'endpoint'): void {
-    if (reason === 'change' && this.waitingForRetry) return;
+    if (reason === 'endpoint') this.endpointStale = true;
+    if (reason === 'change') {
+      if (this.waitingForRetry) return;
+      // Changes come in bursts, and each look at the log is a read per endpoint: one look for a burst of them.
+      this.wakeTimer ??= setTimeout(() => {
+        this.wakeTimer = null;
+        this.wakeNow();
+      }, changeCoalesceMs);
+      this.wakeTimer.unref();
+      return;
+    }
+    this.wakeNow();
+  }
+
+  private wakeNow(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -98,6 +142,10 @@ export class EndpointWorker {
       }
       if (waitMs > 0 && !this.woken && !this.stopped) await this.sleep(waitMs);
     }
+    // Before the lease is given up (or left to another instance): what was delivered is recorded.
+    await this.recordDelivered().catch((error: Error) =>
+      log('webhook deliveries could not be recorded at stop; they will be sent again', { error: error.message }),
+    );
   }
 
   private sleep(ms: number): Promise<void> {
@@ -115,73 +163,151 @@ export class EndpointWorker {
 
   /** One move: an attempt, or taking the next change, or nothing. Returns how long to wait before the next. */
   private async step(): Promise<number> {
-    const endpoint = await readEndpoint(this.ref.orgId, this.ref.id);
+    const endpoint = await this.currentEndpoint();
     if (!endpoint?.enabled) {
       this.stopped = true;
       return 0;
     }
-    const pending = await readPending(endpoint.orgId, endpoint.id);
-    if (pending) {
-      this.oldestUnacknowledged = pending.changeAt;
-      const due = pending.nextAttemptAt.getTime() - Date.now();
-      if (due > 0) {
-        this.waitingForRetry = true;
-        return due;
+    if (this.mayHavePending) {
+      const pending = await readPending(endpoint.orgId, endpoint.id);
+      if (pending) {
+        this.oldestUnacknowledged = pending.changeAt;
+        const due = pending.nextAttemptAt.getTime() - Date.now();
+        if (due > 0) {
+          this.waitingForRetry = true;
+          return due;
+        }
+        await this.attempt(endpoint, pending);
+        return 0;
       }
-      await this.attempt(endpoint, pending);
-      return 0;
+      this.mayHavePending = false;
     }
     const next = await this.nextChange(endpoint);
     if (!next) {
+      await this.recordDelivered();
       this.oldestUnacknowledged = null;
       return idleMs;
     }
     this.oldestUnacknowledged = next.change.at;
-    const delivery = await takeChange(this.ref, this.host.owner, endpoint.position, next.position, {
-      webhookId: `msg_${randomUUID().replaceAll('-', '')}`,
+    // The seq this change's row gets once recorded: its webhook-id is the same if a crash makes another send it.
+    const webhookId = webhookIdFor(endpoint.orgId, endpoint.id, this.nextSeq + this.delivered.length);
+    const body = JSON.stringify({
+      type: 'person.changed',
+      timestamp: next.change.at.toISOString(),
+      data: personChangeJson(next.change),
+    });
+    // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards.
+    if (requestsQueueing()) await new Promise((resolve) => setTimeout(resolve, yieldMs));
+    const first = await this.post(endpoint, { webhookId, body, attempts: 0 });
+    if (!first) return takenBackOffMs; // stopping, or the lease about to end
+    this.buffer.shift();
+    if (first.ok) {
+      // Delivered: recorded with the next ones, in one transaction (the order is kept: one at a time, in order).
+      if (this.delivered.length === 0) this.deliveredSince = Date.now();
+      this.delivered.push({
+        position: next.position,
+        webhookId,
+        changeCursor: encodeCursor(next.change),
+        changeAt: next.change.at,
+        status: first.status,
+        at: new Date(),
+      });
+      this.sent = next.position;
+      countWebhookDelivery('delivered', next.change.at);
+      if (this.delivered.length >= recordEvery || Date.now() - this.deliveredSince >= recordWithinMs) {
+        await this.recordDelivered();
+      }
+      return 0;
+    }
+    // Failed: from here on it is a delivery row of its own, retried on the schedule (rare, so the slow path).
+    await this.recordDelivered();
+    const from = this.sent ?? endpoint.position;
+    const delivery = await takeChange(this.ref, this.host.owner, from, next.position, {
+      webhookId,
       changeCursor: encodeCursor(next.change),
       changeAt: next.change.at,
-      body: JSON.stringify({
-        type: 'person.changed',
-        timestamp: next.change.at.toISOString(),
-        data: personChangeJson(next.change),
-      }),
+      body,
     });
     if (!delivery) {
       // The position moved under us (a replay) or the lease is gone (the next lease round stops this worker).
-      this.buffer.length = 0;
+      this.forget();
       return takenBackOffMs;
     }
-    this.buffer.shift();
-    this.bufferFrom = next.position;
-    await this.attempt(endpoint, delivery);
+    this.recorded = next.position;
+    this.sent = next.position;
+    this.nextSeq = delivery.seq + 1;
+    this.mayHavePending = true;
+    await this.recordOutcome(delivery, first);
     return 0;
   }
 
+  /** The endpoint, read again when it changed, when it is older than `endpointFreshMs`, or never read. */
+  private async currentEndpoint(): Promise<WebhookEndpoint | null> {
+    if (this.endpoint && !this.endpointStale && Date.now() - this.endpointReadAt < endpointFreshMs) {
+      return this.endpoint;
+    }
+    await this.recordDelivered(); // the position read must be the one recorded
+    this.endpointStale = false;
+    this.endpointReadAt = Date.now();
+    this.endpoint = await readEndpoint(this.ref.orgId, this.ref.id);
+    const position = this.endpoint?.position ?? null;
+    if (!position || !this.recorded || !samePosition(position, this.recorded)) {
+      // First read, or moved by a replay: start again from the recorded position.
+      this.buffer.length = 0;
+      this.recorded = position;
+      this.sent = position;
+      this.mayHavePending = true;
+    }
+    if (this.endpoint) this.nextSeq = this.endpoint.nextSeq;
+    return this.endpoint;
+  }
+
+  /** Writes the deliveries made since the last time (one transaction); when that fails, reads everything again. */
+  private async recordDelivered(): Promise<void> {
+    if (this.delivered.length === 0 || !this.recorded) return;
+    const batch = [...this.delivered];
+    const nextSeq = await recordDelivered(this.ref, this.host.owner, this.recorded, batch);
+    this.delivered.splice(0, batch.length);
+    const last = batch.at(-1);
+    if (nextSeq !== null && last) {
+      this.recorded = last.position;
+      this.nextSeq = nextSeq;
+      return;
+    }
+    // A replay moved the position, or another instance holds the endpoint: it (re)sends them.
+    this.forget();
+  }
+
+  /** Drops what this worker knows of the endpoint's position: the next step reads it again. */
+  private forget(): void {
+    this.buffer.length = 0;
+    this.delivered.length = 0;
+    this.endpointStale = true;
+    this.recorded = null;
+  }
+
   /**
-   * The next change after the endpoint's position that its filters select, as an org API key sees it (hidden
-   * values null); read from the log `readAhead` at a time, the same reads the personChanges query makes.
+   * The next change after the position reached that the endpoint's filters select, as an org API key sees it
+   * (hidden values null); read from the log `readAhead` at a time, the same reads the personChanges query makes.
    */
   private async nextChange(
     endpoint: WebhookEndpoint,
   ): Promise<{ position: ChangePosition; change: PersonChange } | null> {
-    const samePlace =
-      this.bufferFrom && this.bufferFrom.txid === endpoint.position.txid && this.bufferFrom.id === endpoint.position.id;
-    if (!samePlace) this.buffer.length = 0;
     if (this.buffer.length === 0) {
       const filter: ChangeFilter = { areas: endpoint.areas };
-      const changes = await readOrgChanges(endpoint.orgId, endpoint.position, readAhead, {
+      const changes = await readOrgChanges(endpoint.orgId, this.sent ?? endpoint.position, readAhead, {
         personId: endpoint.personId,
         filter,
       });
+      if (changes.length === 0) return null;
       const visibility = { hidden: {}, hiddenValueIds: await hiddenValueIds(endpoint.orgId) };
       for (const change of changes) {
         const [shown] = presentChanges([change], filter, visibility);
         this.buffer.push({ position: change.position, change: shown ?? null });
       }
-      this.bufferFrom = endpoint.position;
     }
-    // A change the filter drops entirely (it cannot be, since the SQL filter is the same rule; kept safe): skipped.
+    // A change the filter drops entirely (it cannot be, since the SQL filter is the same rule; kept safe): skipped,
+    // and since it is not sent the position passes it with the next delivery.
     while (this.buffer[0] && !this.buffer[0].change) {
       this.buffer.shift();
     }
@@ -191,11 +317,20 @@ export class EndpointWorker {
 
   /** One attempt of the pending delivery, then its result recorded (retry scheduled, or DELIVERED / FAILED). */
   private async attempt(endpoint: WebhookEndpoint, delivery: PendingDelivery): Promise<void> {
+    const outcome = await this.post(endpoint, delivery);
+    if (outcome) await this.recordOutcome(delivery, outcome);
+  }
+
+  /** POSTs one attempt in a slot; null when not sent (stopping, or the lease about to end). */
+  private async post(
+    endpoint: WebhookEndpoint,
+    delivery: { webhookId: string; body: string; attempts: number },
+  ): Promise<PostOutcome | null> {
     const slots = this.failing || delivery.attempts > 0 ? this.host.retrySlots : this.host.healthySlots;
     const release = await slots.take();
-    let outcome: Awaited<ReturnType<typeof postWebhook>>;
+    let outcome: PostOutcome;
     try {
-      if (this.stopped || this.host.leaseValidUntil() - Date.now() < leaseMarginMs) return;
+      if (this.stopped || this.host.leaseValidUntil() - Date.now() < leaseMarginMs) return null;
       const timestamp = Math.floor(Date.now() / 1000);
       outcome = await postWebhook(
         endpoint.url,
@@ -213,6 +348,11 @@ export class EndpointWorker {
     }
     countWebhookAttempt(outcome.result);
     this.failing = !outcome.ok;
+    return outcome;
+  }
+
+  /** Records an attempt of a delivery row: DELIVERED, FAILED (no retry left), or PENDING again later. */
+  private async recordOutcome(delivery: PendingDelivery, outcome: PostOutcome): Promise<void> {
     const at = new Date();
     const retryIn = outcome.ok ? null : retryDelayMs(delivery.attempts + 1);
     const state = outcome.ok ? 'DELIVERED' : retryIn === null ? 'FAILED' : 'PENDING';
@@ -227,3 +367,5 @@ export class EndpointWorker {
     if (state === 'FAILED') countWebhookDelivery('failed', delivery.changeAt);
   }
 }
+
+const samePosition = (a: ChangePosition, b: ChangePosition) => a.txid === b.txid && a.id === b.id;

@@ -141,6 +141,7 @@ export async function rotateSecret(orgId: string, id: string): Promise<{ endpoin
     [orgId, id, new Date(Date.now() + rotationOverlapMs), secret],
   );
   if (count === 0) throw notFound('Webhook endpoint');
+  endpointsChanged(orgId); // workers keep the endpoint (and its secrets) cached: they read it again
   return { endpoint: await findEndpoint(orgId, id), secret };
 }
 
