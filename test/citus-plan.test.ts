@@ -19,6 +19,8 @@ const plan = {
     'UserAttribute',
     'UserAttributeGroupValue',
     'UserAttributeValue',
+    'WebhookEndpoint',
+    'WebhookDelivery',
   ],
   /** Small, read everywhere, looked up before the organization is known (an API key by its hash). */
   reference: ['Organization', 'ApiKey', '_prisma_migrations'],
