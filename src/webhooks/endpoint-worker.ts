@@ -41,6 +41,8 @@ const recordEvery = 100;
 const recordWithinMs = 100;
 /** The pause before a delivery while API requests queue (so at most 1000 / yieldMs deliveries a second each). */
 const yieldMs = 50;
+/** Past this lag behind the log an endpoint's deliveries no longer yield: the lag under steady load stays bounded. */
+const maxYieldLagMs = 2000;
 /** A new change in the log is looked for this long after its wake-up, with the others that came meanwhile. */
 const changeCoalesceMs = 20;
 /** The endpoint row (URL, filters, secrets) is cached; read again after this long (another instance may change it). */
@@ -196,8 +198,11 @@ export class EndpointWorker {
       timestamp: next.change.at.toISOString(),
       data: personChangeJson(next.change),
     });
-    // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards.
-    if (requestsQueueing()) await new Promise((resolve) => setTimeout(resolve, yieldMs));
+    // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards. Not
+    // once the endpoint is `maxYieldLagMs` behind: under a load that never drops, deliveries must not starve.
+    if (requestsQueueing() && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
+      await new Promise((resolve) => setTimeout(resolve, yieldMs));
+    }
     const first = await this.post(endpoint, { webhookId, body, attempts: 0 });
     if (!first) return takenBackOffMs; // stopping, or the lease about to end
     this.buffer.shift();
