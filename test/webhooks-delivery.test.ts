@@ -371,6 +371,43 @@ describe('webhook delivery (one instance)', () => {
     expect(new Set(hook.arrivals.map((a) => a.id)).size).toBe(7);
   });
 
+  it('a replay to the position just recorded sends again what was delivered but not yet recorded', async () => {
+    const hook = await receiver();
+    const { endpoint } = await createEndpoint({ url: hook.url, personId: 'replay-race' });
+    await createPerson('replay-race');
+    const delivered = async () =>
+      expectData(
+        await gql<{ webhookDeliveries: { nodes: DeliveryJson[] } }>(
+          deliveriesDoc,
+          { endpointId: endpoint.id },
+          { auth: org.apiKey },
+        ),
+      ).webhookDeliveries.nodes.filter((delivery) => delivery.status === 'DELIVERED').length;
+    await until(
+      async () => (await delivered()) === 1,
+      5000,
+      () => `${hook.arrivals.length} arrivals`,
+    );
+    const [created] = hook.changes();
+    // The next change's delivery succeeds only after a replay to the created change's cursor (the recorded
+    // position) has committed: the successful delivery is then still in the worker's unrecorded batch.
+    let replays = 0;
+    hook.beforeReply = async () => {
+      if (replays++ > 0) return;
+      expectData(await gql(replayDoc, { id: endpoint.id, after: created?.cursor }, { auth: org.apiKey }));
+    };
+    await write('replay-race', { x: 1 });
+    await until(
+      () => hook.arrivals.length >= 3,
+      5000,
+      () => `${hook.arrivals.length} arrivals: the replay did not send the merge again`,
+    );
+    const cursors = hook.changes().map((change) => change.cursor);
+    expect(cursors[1]).not.toBe(created?.cursor);
+    expect(cursors).toEqual([created?.cursor, cursors[1], cursors[1]]);
+    expect(new Set(hook.arrivals.map((arrival) => arrival.id)).size).toBe(3);
+  });
+
   it('pauses a disabled endpoint and resumes where it stopped', async () => {
     const hook = await receiver();
     const { endpoint } = await createEndpoint({ url: hook.url, personId: 'pause' });

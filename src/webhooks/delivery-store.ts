@@ -193,18 +193,20 @@ export async function recordDelivered(
   endpoint: LeaseRef,
   owner: string,
   from: ChangePosition,
+  fromSeq: number,
   delivered: readonly DeliveredChange[],
 ): Promise<number | null> {
   const last = delivered.at(-1);
   if (!last) return null;
   return orRollBack(() =>
     sql.transaction(async (tx) => {
-      // The lease's owner, not its expiry: while this instance is still the owner nobody else has delivered.
+      // The lease's owner, not its expiry: while this instance is still the owner nobody else has delivered. The
+      // seq too: a replay bumps it, so a replay back to this very position is not overwritten by the batch.
       const [moved] = await tx.all(
         `UPDATE "WebhookEndpoint" SET "positionTxid" = CAST($5 AS BIGINT), "positionId" = CAST($6 AS BIGINT),
           "nextSeq" = "nextSeq" + $8, "lastDeliveredAt" = $9, "failingSince" = NULL
           WHERE "orgId" = $1 AND "id" = $2 AND "positionTxid" = CAST($3 AS BIGINT) AND "positionId" = CAST($4 AS BIGINT)
-            AND "leaseOwner" = $7
+            AND "leaseOwner" = $7 AND "nextSeq" = $10
           RETURNING "nextSeq"`,
         [
           endpoint.orgId,
@@ -216,6 +218,7 @@ export async function recordDelivered(
           owner,
           delivered.length,
           last.at,
+          fromSeq,
         ],
       );
       if (!moved) throw new RollBack(null);

@@ -271,7 +271,7 @@ export class EndpointWorker {
   private async recordDelivered(): Promise<void> {
     if (this.delivered.length === 0 || !this.recorded) return;
     const batch = [...this.delivered];
-    const nextSeq = await recordDelivered(this.ref, this.host.owner, this.recorded, batch);
+    const nextSeq = await recordDelivered(this.ref, this.host.owner, this.recorded, this.nextSeq, batch);
     this.delivered.splice(0, batch.length);
     const last = batch.at(-1);
     if (nextSeq !== null && last) {

@@ -147,7 +147,8 @@ export async function rotateSecret(orgId: string, id: string): Promise<{ endpoin
 
 /**
  * Delivers again every change after `after`: the position moves back to that cursor, and a delivery still being
- * retried is given up (FAILED), since the replay sends its change again.
+ * retried is given up (FAILED), since the replay sends its change again. The seq moves on by one, which fails the
+ * compare-and-set of a delivering worker's batch not yet recorded (it may start from this very position).
  */
 export async function replayEndpoint(orgId: string, id: string, after: string): Promise<WebhookEndpoint> {
   const cursor = decodeCursor(after, ['after']);
@@ -155,7 +156,7 @@ export async function replayEndpoint(orgId: string, id: string, after: string): 
   await sql.transaction(async (tx) => {
     const count = await tx.run(
       `UPDATE "WebhookEndpoint" SET "positionTxid" = CAST($3 AS BIGINT), "positionId" = CAST($4 AS BIGINT),
-        "failingSince" = NULL WHERE "orgId" = $1 AND "id" = $2`,
+        "failingSince" = NULL, "nextSeq" = "nextSeq" + 1 WHERE "orgId" = $1 AND "id" = $2`,
       [orgId, id, cursor.position.txid, cursor.position.id],
     );
     if (count === 0) throw notFound('Webhook endpoint');

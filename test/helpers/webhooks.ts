@@ -25,6 +25,8 @@ export type Reply = number | { status: number; headers?: Record<string, string> 
 export class WebhookReceiver {
   readonly arrivals: Arrival[] = [];
   reply: (arrival: Arrival, attemptsOfId: number) => Reply = () => 204;
+  /** Awaited before each answer: a test acts while attrql waits for this receiver. */
+  beforeReply: (arrival: Arrival) => Promise<void> = async () => {};
   private readonly hanging = new Set<ServerResponse>();
 
   private constructor(private readonly server: Server) {}
@@ -60,15 +62,19 @@ export class WebhookReceiver {
         at: performance.now(),
       };
       this.arrivals.push(arrival);
-      const reply = this.reply(arrival, this.arrivals.filter((a) => a.id === arrival.id).length);
-      if (reply === 'hang') {
-        this.hanging.add(response);
-        return;
-      }
-      const { status, headers } = typeof reply === 'number' ? { status: reply, headers: {} } : reply;
-      response.writeHead(status, headers);
-      response.end();
+      void this.beforeReply(arrival).then(() => this.answer(arrival, response));
     });
+  }
+
+  private answer(arrival: Arrival, response: ServerResponse): void {
+    const reply = this.reply(arrival, this.arrivals.filter((a) => a.id === arrival.id).length);
+    if (reply === 'hang') {
+      this.hanging.add(response);
+      return;
+    }
+    const { status, headers } = typeof reply === 'number' ? { status: reply, headers: {} } : reply;
+    response.writeHead(status, headers);
+    response.end();
   }
 
   /** The changes received, in arrival order (every arrival, retries and duplicates included). */
