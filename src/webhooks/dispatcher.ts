@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PersonChange } from '../domain/history/change.ts';
 import { retainedSince } from '../domain/history/retention.ts';
+import { runHourly } from '../hourly.ts';
 import { changeFeed } from '../live/change-feed.ts';
 import { SubscriberQueue } from '../live/subscriber-queue.ts';
 import { log } from '../log.ts';
@@ -201,23 +202,14 @@ export class WebhookDispatcher {
   }
 }
 
-const pruneEveryMs = 3_600_000;
-
-/** Hourly (first within a few minutes of the start): finished deliveries go with the history they belong to. */
+/** Within a few minutes of the start, then hourly: finished deliveries go with the history they belong to. */
 function pruneDeliveriesPeriodically(): () => void {
   const prune = () => {
     const since = retainedSince();
     if (!since) return;
     pruneDeliveries(since).catch((error: Error) => log('could not prune webhook deliveries', { error: error.message }));
   };
-  const first = setTimeout(prune, 30_000 + Math.random() * 120_000);
-  const every = setInterval(prune, pruneEveryMs + Math.random() * 60_000);
-  first.unref();
-  every.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(every);
-  };
+  return runHourly(prune, 30_000, 150_000);
 }
 
 let running: WebhookDispatcher | null = null;

@@ -1,5 +1,6 @@
 import { sql } from '../../db/client.ts';
 import { badInputAt } from '../../errors.ts';
+import { runHourly } from '../../hourly.ts';
 import { log } from '../../log.ts';
 import type { DecodedCursor } from './cursor.ts';
 
@@ -34,20 +35,11 @@ const batchSize = 1000;
 const pruneBatch = `DELETE FROM "PersonChange" WHERE "id" IN (
   SELECT "id" FROM (SELECT "id", "at" FROM "PersonChange" ORDER BY "id" LIMIT ${batchSize}) oldest WHERE "at" < $1)`;
 
-const pruneEveryMs = 3_600_000;
-
-/** Prunes at start and then hourly (at a random minute, so instances spread out), until the returned stop. */
+/** Prunes within a minute of the start and then hourly (see runHourly), until the returned stop. */
 export function pruneHistoryPeriodically(): () => void {
   const prune = () =>
     void pruneHistory().catch((error: Error) => log('could not prune the change history', { error: error.message }));
-  const first = setTimeout(prune, 10_000 + Math.random() * 50_000);
-  const every = setInterval(prune, pruneEveryMs + Math.random() * 60_000);
-  first.unref();
-  every.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(every);
-  };
+  return runHourly(prune, 10_000, 60_000);
 }
 
 /**
