@@ -5,7 +5,7 @@ import pg from 'pg';
 import { log } from '../log.ts';
 import { timedStatement } from '../observability/database.ts';
 import { observeTransaction, watchPool } from '../observability/metrics.ts';
-import { type DatabaseConfig, databaseTimeoutMs, pooled, sqlitePath } from './config.ts';
+import { type DatabaseConfig, databaseTimeoutMs, pgPoolSettings, pooled, sqlitePath } from './config.ts';
 import { heardPool } from './pg-connections.ts';
 import { backstopPages, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SerializedSqliteAdapter } from './sqlite-serialized-adapter.ts';
@@ -19,14 +19,9 @@ export const setLocalTimeout = `SET LOCAL statement_timeout = ${databaseTimeoutM
 
 /** The pool of a PostgreSQL database, shared by Prisma's adapter and the fast path (sql/postgres-client.ts). */
 export function postgresPool(config: DatabaseConfig): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
-    connectionTimeoutMillis: databaseTimeoutMs,
-    ...(pooled(config) ? {} : { statement_timeout: databaseTimeoutMs }),
-    query_timeout: databaseTimeoutMs + 500,
-    application_name: 'attrql',
-  });
+  const pool = new pg.Pool(
+    pgPoolSettings(config.url, { sessionTimeout: !pooled(config), connectTimeoutMs: databaseTimeoutMs }),
+  );
   // pg-pool listens to a connection only while it is idle; one checked out (the fast path's transaction, Prisma's
   // adapter, the LISTEN client) would crash the process when lost. Its statement fails instead (SERVICE_UNAVAILABLE),
   // whoever holds it releases it, and pg-pool discards it as no longer queryable.

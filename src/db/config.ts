@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type pg from 'pg';
 import { StartupError } from '../startup/startup-error.ts';
 import type { Provider } from './providers.ts';
 
@@ -86,3 +87,21 @@ export function sqlitePath(config: DatabaseConfig): string {
 
 /** A database must answer within this time, or the request fails with SERVICE_UNAVAILABLE. */
 export const databaseTimeoutMs = 5000;
+
+/**
+ * attrql's settings for a pg pool on `url`: size (ATTRQL_PG_POOL_SIZE), timeouts, application name. A session
+ * statement_timeout only when the connection is direct (a transaction pooler refuses it; transactions then set it).
+ */
+export function pgPoolSettings(
+  url: string,
+  options: { sessionTimeout: boolean; connectTimeoutMs: number },
+): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    ...(options.sessionTimeout ? { statement_timeout: databaseTimeoutMs } : {}),
+    query_timeout: databaseTimeoutMs + 500,
+    application_name: 'attrql',
+  };
+}

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { log } from '../log.ts';
 import { setReplicaLag } from '../observability/replica-metrics.ts';
 import { StartupError } from '../startup/startup-error.ts';
-import { type DatabaseConfig, databaseTimeoutMs, redacted } from './config.ts';
+import { type DatabaseConfig, pgPoolSettings, redacted } from './config.ts';
 import { heardPool } from './pg-connections.ts';
 import { PostgresClient } from './sql/postgres-client.ts';
 
@@ -79,16 +79,8 @@ class Replica {
   ) {
     const parsed = new URL(url);
     this.label = `${parsed.hostname}:${parsed.port || 5432}`;
-    this.pool = heardPool(
-      new pg.Pool({
-        connectionString: url,
-        max: Number(process.env.ATTRQL_PG_POOL_SIZE ?? 10),
-        connectionTimeoutMillis: checkTimeoutMs,
-        statement_timeout: databaseTimeoutMs,
-        query_timeout: databaseTimeoutMs + 500,
-        application_name: 'attrql',
-      }),
-    );
+    // A replica is a direct connection: its session keeps the statement timeout (and named statements, below).
+    this.pool = heardPool(new pg.Pool(pgPoolSettings(url, { sessionTimeout: true, connectTimeoutMs: checkTimeoutMs })));
     this.sql = new PostgresClient(this.pool, { prepared: true });
   }
 
