@@ -55,23 +55,16 @@ export function personChangeStream(request: StreamRequest): AsyncGenerator<Strea
     () => checkCredential(request),
     (error) => queue.end(error),
   );
-  const changes = stream(
-    request,
-    cursor,
-    queue,
-    personId,
-    () => {
-      unwatch();
-      release();
-    },
-    transport,
-  );
+  const close = () => {
+    unwatch();
+    release();
+  };
+  const changes = stream(request, cursor, queue, personId, close, transport);
   // A generator waiting inside `take` would see a return() only at its next yield, which may never come: cancel
   // the queue first, so the wait ends at once and the subscription's slot and queue are freed.
   const end = () => {
     queue.cancel();
-    unwatch();
-    release();
+    close();
   };
   return {
     next: (...args) => changes.next(...args),
