@@ -66,6 +66,7 @@ describe.skipIf(!executablePath)('GraphiQL in a browser, offline', () => {
         'Ada',
         'AdaHistory',
         'FollowChanges',
+        'WebhookEndpoints',
         'MintAdaToken',
         'Me',
         'UpdateMyAttributes',
