@@ -37,12 +37,16 @@ const healthTimeoutMs = 120_000;
 /** Servers that died unexpectedly during the run (restarted, their job repeated): reported with the results. */
 export const unexpectedExits: { name: string; at: string; status: string }[] = [];
 
-/** Starts a server process on core 0 (or `core`) and waits until GET /health answers 200. */
+/**
+ * Starts a server process on core 0 (or `core`) and waits until GET /health answers 200. `nodeBinary`: another
+ * Node than the bench's own (the PostGraphile peer runs on Node 22).
+ */
 export async function startServer(
   name: string,
   script: string,
   env: Record<string, string>,
   core = serverCore,
+  nodeBinary = process.execPath,
 ): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -50,8 +54,8 @@ export async function startServer(
   // BENCH_SERVER_NODE_ARGS: extra node options for the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const node = script.endsWith('.mjs')
-    ? [process.execPath, ...extra, script]
-    : [process.execPath, ...extra, '--import', 'tsx', script];
+    ? [nodeBinary, ...extra, script]
+    : [nodeBinary, ...extra, '--import', 'tsx', script];
   const [command, ...args] = pinned(core, node);
   let child: ChildProcess;
   let stderr = '';

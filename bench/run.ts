@@ -14,6 +14,7 @@ import { graphql } from './http.ts';
 import { fanoutKeys } from './live.ts';
 import { machineInfo } from './machine.ts';
 import { type Context, jobDir, measurePaced, measureScenario } from './measure.ts';
+import { peerId, runPeer } from './peer.ts';
 import { loadCore, repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
@@ -60,8 +61,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function start(name: string, script: string, env: Record<string, string>, core?: string): Promise<Server> {
-  const server = await startServer(name, script, env, core);
+async function start(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  core?: string,
+  nodeBinary?: string,
+): Promise<Server> {
+  const server = await startServer(name, script, env, core, nodeBinary);
   cleanups.push(() => server.stop());
   return server;
 }
@@ -146,7 +153,13 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   cleanups.push(() => database.drop());
   log(`${provider}: seeding ${options.persons} persons`);
   const seeded = await seed({ databaseUrl: database.url, persons: options.persons });
-  const data: LoadData = { apiKey: seeded.apiKey, persons: options.persons, tokens: [], metadataETags: {} };
+  const data: LoadData = {
+    apiKey: seeded.apiKey,
+    orgId: seeded.orgId,
+    persons: options.persons,
+    tokens: [],
+    metadataETags: {},
+  };
   const ctx: Context = {
     options,
     databaseUrl: database.url,
@@ -189,6 +202,28 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     const measured = scenarioResults.find((s) => s.id === id);
     if (!measured) continue;
     paced.push(await measurePaced(ctx, id, Math.max(1, measured.attrql.median.rps / 2), attrql, baseline));
+  }
+  const skipped: { id: ScenarioId; reason: string }[] = [];
+  if (provider === 'postgresql' && wanted(peerId, provider)) {
+    const peer = await runPeer({
+      ctx,
+      attrql,
+      personId: personId(0),
+      startPeer: (script, nodeBinary) =>
+        start(
+          'postgraphile',
+          script,
+          { DATABASE_URL: database.url, GRAPHILE_ENV: 'production' },
+          undefined,
+          nodeBinary,
+        ),
+      stop,
+    });
+    if ('skipped' in peer) skipped.push({ id: peerId, reason: peer.skipped });
+    else {
+      scenarioResults.push(peer.scenario);
+      paced.push(peer.paced);
+    }
   }
   if (wanted('merge-rate-limited', provider)) {
     // Its rounds take turns with the limiter-off server's (same requests, same database, same minutes).
@@ -233,6 +268,7 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
         })
       : { scenarios: [], skipped: [] };
   scenarioResults.push(...scaleOut.scenarios);
+  skipped.push(...scaleOut.skipped);
 
   if (wanted('merge-two-processes') && provider === 'sqlite') {
     const first = await startAttrql(database.url);
@@ -251,7 +287,7 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     idleRssMiB,
     scenarios: scenarioResults,
     paced,
-    ...(scaleOut.skipped.length > 0 ? { skipped: scaleOut.skipped } : {}),
+    ...(skipped.length > 0 ? { skipped } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ export const scenarioIds = [
   'person-replica',
   'merge-pgbouncer',
   'person-pgbouncer',
+  'person-light-postgraphile',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
@@ -36,6 +37,8 @@ export interface LoadData {
   tokens: string[];
   /** Current UUID metadata eTag by person id (scenario 4); the generator keeps it current from responses. */
   metadataETags: Record<string, string>;
+  /** The seeded organization (the PostGraphile peer has no API key: it is asked for the organization's rows). */
+  orgId?: string;
   /** Fan-out scenario (issue 23): API keys of a second organization, whose feed the idle subscribers follow. */
   subscriberKeys?: string[];
 }
@@ -98,6 +101,12 @@ export const mergeQuery = `mutation Merge($personId: ID!, $attributes: JSONObjec
 export const personQuery =
   'query Person($id: ID!) { person(id: $id) { id eTag attributes attributeValues { name value source } } }';
 export const personLightQuery = 'query PersonLight($id: ID!) { person(id: $id) { id eTag attributes } }';
+/**
+ * Scenario 2b's read as PostGraphile 5 (amber preset) serves it over attrql's tables: the person's row (its `id`
+ * column is `rowId` there) and its attribute rows, what attrql's `person { id eTag attributes }` reads.
+ */
+export const postgraphilePersonLightQuery =
+  'query PersonLight($orgId: String!, $id: String!) { personByOrgIdAndRowId(orgId: $orgId, rowId: $id) { rowId eTag personAttributesByOrgIdAndPersonId { nodes { bucket name value } } } }';
 export const personsQuery =
   'query Persons($first: Int!) { persons(first: $first) { nodes { id groups roles attributes attributeValues { name value source } } } }';
 const metadataQuery =
@@ -303,6 +312,18 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     title: '13b person through PgBouncer',
     hasBaseline: false,
     build: read(personQuery, '/person'),
+  },
+  // Issue 21: the public peer. Its "baseline" side is a PostGraphile 5 server (bench/peer.ts), not bench/baseline.
+  'person-light-postgraphile': {
+    id: 'person-light-postgraphile',
+    title: '14 2b vs PostGraphile 5 (public peer)',
+    hasBaseline: true,
+    build: (target, data) => {
+      const id = randomPerson(data);
+      return target === 'attrql'
+        ? { path: graphqlPath, body: gql(personLightQuery, { id }), authorization: data.apiKey }
+        : { path: graphqlPath, body: gql(postgraphilePersonLightQuery, { orgId: data.orgId, id }), authorization: '' };
+    },
   },
 };
 
