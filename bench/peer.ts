@@ -1,4 +1,4 @@
-// Scenario 14 (issue 21; PostgreSQL only): the public peer. PostGraphile 5 — what a user would otherwise put over
+// Scenario 15 (issue 21; PostgreSQL only): the public peer. PostGraphile 5 — what a user would otherwise put over
 // these tables — serves scenario 2b's read on the same database, pinned to the same core as attrql, in closed-loop
 // rounds taking turns with attrql's and then paced at half of attrql's maximum (tail latency at the same rate).
 // PostGraphile 5 needs Node 22: bench/peer/postgraphile has its own package.json (postgraphile and the npm `node`
@@ -89,7 +89,7 @@ export interface PeerRun {
   stop: (...servers: Server[]) => Promise<void>;
 }
 
-/** Scenario 14's closed-loop comparison and its paced run; `skipped` when the peer cannot be installed. */
+/** Scenario 15's closed-loop comparison and its paced run; `skipped` when the peer cannot be installed. */
 export async function runPeer(
   run: PeerRun,
 ): Promise<{ scenario: ScenarioResult; paced: PacedComparison } | { skipped: string }> {

@@ -341,7 +341,7 @@ export function renderReport(results: RunResults): string {
       const a = p.attrql;
       const b = p.baseline;
       // Issue 8's target is on scenarios 1 and 2; scenario 8's is on delivery (next table).
-      // Scenario 14 (issue 21): attrql's p99 below the peer's at the same rate.
+      // Scenario 15 (issue 21): attrql's p99 below the peer's at the same rate.
       const target = liveIds.includes(p.id)
         ? `— (${p.title.split(' ')[0]}: see below)`
         : p.id === 'person-light-postgraphile'

@@ -316,7 +316,7 @@ export const scenarios: Record<ScenarioId, Scenario> = {
   // Issue 21: the public peer. Its "baseline" side is a PostGraphile 5 server (bench/peer.ts), not bench/baseline.
   'person-light-postgraphile': {
     id: 'person-light-postgraphile',
-    title: '14 2b vs PostGraphile 5 (public peer)',
+    title: '15 2b vs PostGraphile 5 (public peer)',
     hasBaseline: true,
     build: (target, data) => {
       const id = randomPerson(data);
