@@ -123,8 +123,12 @@ const postgresFeedBelowXmin = postgresFeed('pg_snapshot_xmin(pg_current_snapshot
 const postgresFeedPastOtherDatabases = postgresFeed(ourDatabaseBound);
 
 export interface FeedBatch {
-  /** Every organization's changes after the position, oldest first. */
+  /** The changes read of the organizations `concerns` accepted, oldest first. */
   changes: PersonChange[];
+  /** How many changes were read, of every organization (fewer than the limit: the log was read to its end). */
+  read: number;
+  /** The position of the last change read, of whichever organization; null when none was. */
+  end: ChangePosition | null;
   /**
    * PostgreSQL: committed changes after the position wait for an older transaction to end (which may write no
    * change, and so send no wake-up): the feed reads again shortly.
@@ -135,24 +139,34 @@ export interface FeedBatch {
 }
 
 /**
- * What one instance's live feed reads: every organization's changes after `position`, at most `limit`.
+ * What one instance's live feed reads: every organization's changes after `position`, at most `limit`; only those
+ * of the organizations `concerns` accepts are decoded (the others' entries are never parsed).
  * `pastOtherDatabases`: do not wait for transactions of other databases (PostgreSQL; see above).
  */
 export async function readFeed(
   position: ChangePosition,
   limit: number,
+  concerns: (orgId: string) => boolean,
   pastOtherDatabases = false,
 ): Promise<FeedBatch> {
   const params = [position.txid, position.id, limit];
-  if (sql.dialect === 'sqlite') {
-    return { changes: (await sql.all(sqliteFeed, params)).map(changeFromRow), waiting: false, xmin: '0' };
-  }
-  const rows = await sql.all(pastOtherDatabases ? postgresFeedPastOtherDatabases : postgresFeedBelowXmin, params);
+  const postgres = sql.dialect === 'postgresql';
+  const statement = !postgres
+    ? sqliteFeed
+    : pastOtherDatabases
+      ? postgresFeedPastOtherDatabases
+      : postgresFeedBelowXmin;
+  const rows = await sql.all(statement, params);
   const first = rows[0];
+  // PostgreSQL: with no change to read, one row of nulls still carries "waiting" and "xmin".
+  const read = postgres ? rows.filter((row) => row.id != null) : rows;
+  const last = read.at(-1);
   return {
-    changes: rows.filter((row) => row.id != null).map(changeFromRow),
-    waiting: first?.waiting === true,
-    xmin: String(first?.xmin),
+    changes: read.filter((row) => concerns(row.orgId as string)).map(changeFromRow),
+    read: read.length,
+    end: last ? { txid: String(last.txid), id: String(last.id) } : null,
+    waiting: postgres && first?.waiting === true,
+    xmin: postgres ? String(first?.xmin) : '0',
   };
 }
 
