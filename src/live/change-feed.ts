@@ -58,11 +58,13 @@ export class ChangeFeed {
    */
   private oldest: { xmin: string; since: number; seen: number; waiting: boolean } | null = null;
   /**
-   * PostgreSQL: a change that concerns a subscriber here committed (it woke the feed) and may not have been read yet.
-   * Only then do reads that find changes waiting look again soon: changes of organizations without subscribers
-   * here keep nobody waiting, and under another organization's steady writes there are nearly always some.
+   * PostgreSQL: a change that concerns a subscriber here committed (it woke the feed) and may not have been read
+   * yet: 'woken' until a read pins it down, then the xmax of that read's snapshot (the change's transaction is below
+   * it), until a read's bound passes that. Only meanwhile do reads that find changes waiting look again soon: changes
+   * of organizations without subscribers here keep nobody waiting, and under their steady writes some nearly always
+   * wait.
    */
-  private owed = false;
+  private owed: 'woken' | bigint | null = null;
 
   /**
    * Starts handing changes committed from now on to `queue`. Resolves with the position the subscriber starts after
@@ -120,7 +122,7 @@ export class ChangeFeed {
    * waiting behind an older transaction, the feed keeps looking (see read).
    */
   private wakeFor = (): void => {
-    this.owed = true;
+    this.owed = 'woken';
     this.wake();
   };
 
@@ -227,7 +229,7 @@ export class ChangeFeed {
     this.readAgain = false;
     this.lastReadAt = performance.now();
     const owed = this.owed;
-    this.owed = false;
+    this.owed = null;
     try {
       const oldest = this.oldest;
       const pastOtherDatabases = oldest?.waiting === true && oldest.seen - oldest.since >= stuckMs;
@@ -238,7 +240,7 @@ export class ChangeFeed {
         // which is read next instead.
         if (epoch !== this.epoch) {
           this.readAgain = true;
-          this.owed ||= owed;
+          this.owed ??= owed;
           return;
         }
         for (const change of batch.changes) this.subscribers.deliver(change);
@@ -247,13 +249,13 @@ export class ChangeFeed {
       const { xmin, waiting } = batch;
       const since = oldest?.xmin === xmin ? oldest.since : this.lastReadAt;
       this.oldest = { xmin, since, seen: this.lastReadAt, waiting };
-      if (waiting && owed) {
-        this.owed = true;
-        setTimeout(this.wake, settlePollMs).unref();
-      }
+      // What is owed is read once nothing committed waits, or once the bound passed it.
+      const stillOwed = owed === 'woken' ? batch.xmax : owed;
+      if (waiting && stillOwed !== null && batch.bound < stillOwed) this.owed ??= stillOwed;
+      if (waiting && this.owed !== null) setTimeout(this.wake, settlePollMs).unref();
     } catch (error) {
       log('change feed could not read the log; retrying', { error: (error as Error).message });
-      this.owed ||= owed;
+      this.owed ??= owed;
       setTimeout(this.wake, retryMs).unref();
     } finally {
       this.reading = false;

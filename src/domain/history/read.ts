@@ -109,14 +109,15 @@ export async function readHistories(
 const sqliteFeed = `SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')}
   ORDER BY c."txid", c."id" LIMIT $3`;
 
-// One statement (one snapshot): the rows below `bound`, whether committed rows at or above it wait, and the
-// snapshot's xmin. With no row to read, one row of nulls still carries "waiting" and "xmin". The bound is
+// One statement (one snapshot): the rows below `bound`, whether committed rows at or above it wait, the bound, and
+// the snapshot's xmin and xmax. With no row to read, one row of nulls still carries "waiting" and "xmin". The bound is
 // computed once (MATERIALIZED): inlined into the row filter, it would be computed again for every row.
 const postgresFeed = (bound: string) => `WITH b AS MATERIALIZED (
-    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin", ${bound} AS "bound"),
-  w AS MATERIALIZED (SELECT b."xmin", b."bound",
+    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin",
+      pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "xmax", ${bound} AS "bound"),
+  w AS MATERIALIZED (SELECT b."xmin", b."xmax", b."bound",
     EXISTS (SELECT 1 FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" >= b."bound") AS "waiting" FROM b)
-  SELECT w."xmin", w."waiting", s.* FROM w LEFT JOIN LATERAL (
+  SELECT w."xmin", w."xmax", w."bound" AS "feedBound", w."waiting", s.* FROM w LEFT JOIN LATERAL (
     SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" < w."bound"
     ORDER BY c."txid", c."id" LIMIT $3) s ON true`;
 const postgresFeedBelowXmin = postgresFeed('pg_snapshot_xmin(pg_current_snapshot())::text::bigint');
@@ -136,6 +137,12 @@ export interface FeedBatch {
   waiting: boolean;
   /** PostgreSQL: the oldest running transaction (the snapshot's xmin). While it stays the same, it holds changes back. */
   xmin: string;
+  /**
+   * PostgreSQL: every change of a transaction below `bound` that has committed was read (when `read` < the limit);
+   * every transaction that had committed when the read began is below `xmax`. SQLite: both 0.
+   */
+  bound: bigint;
+  xmax: bigint;
 }
 
 /**
@@ -167,6 +174,8 @@ export async function readFeed(
     end: last ? { txid: String(last.txid), id: String(last.id) } : null,
     waiting: postgres && first?.waiting === true,
     xmin: postgres ? String(first?.xmin) : '0',
+    bound: postgres ? BigInt(first?.feedBound as string) : 0n,
+    xmax: postgres ? BigInt(first?.xmax as string) : 0n,
   };
 }
 
