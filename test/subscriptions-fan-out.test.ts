@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { statementCounter } from '../src/db/statement-counter.ts';
 import type { PersonChange } from '../src/domain/history/change.ts';
 import { changeFeed } from '../src/live/change-feed.ts';
 import { SubscriberQueue } from '../src/live/subscriber-queue.ts';
@@ -70,7 +71,35 @@ describe('fan-out', () => {
     for (const queue of crowd) changeFeed.remove(queue);
     expect(changeFeed.size).toBe(before + 3);
   }, 60_000);
+
+  it("an organization's writes make the feed read nothing while no subscriber here follows it", async () => {
+    const a = await newOrg('quiet-a');
+    const b = await newOrg('quiet-b');
+    const [aPerson, bPerson] = [await createPerson(a.apiKey), await createPerson(b.apiKey)];
+    // Organization A's subscriber keeps the feed reading (as in the bench's fan-out scenario); the marker shows the
+    // feed has read past the persons' creation.
+    const aQueue = await open(a.orgId, null);
+    await merge(a.apiKey, aPerson.id, 'end_user_read_write', { marker: true });
+    await takeMarker(aQueue);
+    // Twenty of B's writes, then long enough for any read they woke (25 ms apart at most) to have run.
+    const started = performance.now();
+    const { statements } = await statementCounter.measure(async () => {
+      for (let i = 0; i < 20; i += 1) await merge(b.apiKey, bPerson.id, 'end_user_read_write', { n: i });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const feedReads = statements.filter((statement) => feedRead.test(statement)).length;
+    // Only the timed look-ups may read the log meanwhile (PostgreSQL: one a second for a NOTIFY that never came;
+    // SQLite: one each time another connection committed); each of B's twenty writes woke a read before.
+    expect(feedReads).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    // A's own writes still arrive.
+    await merge(a.apiKey, aPerson.id, 'end_user_read_write', { after: 1 });
+    expect((await takeAll(aQueue, 1)).map((change) => change.entries[0]?.name)).toEqual(['after']);
+  }, 60_000);
 });
+
+/** The live feed's read of the log (domain/history/read.ts readFeed), by its row condition. */
+const feedRead = /FROM "PersonChange" c WHERE \(c\."txid", c\."id"\) >|LEFT JOIN LATERAL/;
 
 /** Takes `queue`'s changes up to the marker merge's, failing after 15 s. */
 async function takeMarker(queue: SubscriberQueue): Promise<void> {

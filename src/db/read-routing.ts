@@ -115,7 +115,7 @@ export class ReadRouter {
       // A transaction's reads decide its writes: the primary's, outside any read scope.
       transaction: (fn) => readScope.exit(() => primary.transaction(fn)),
       listen: primary.listen && ((...args) => readScope.exit(() => primary.listen?.(...args) as never)),
-      notify: primary.notify && ((channel) => primary.notify?.(channel) as Promise<void>),
+      notify: primary.notify && ((channel, payload) => primary.notify?.(channel, payload) as Promise<void>),
       close: async () => {
         await this.replicas.close();
         await primary.close();

@@ -1,7 +1,7 @@
 import { sql } from '../db/client.ts';
 import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
 import { currentPosition, type FeedBatch, readFeed } from '../domain/history/read.ts';
-import { changeChannel, onChangeRecorded } from '../domain/history/record.ts';
+import { changeChannel, notifiedOrgs, onChangeRecorded } from '../domain/history/record.ts';
 import { log } from '../log.ts';
 import { SubscriberIndex } from './subscriber-index.ts';
 import type { SubscriberQueue } from './subscriber-queue.ts';
@@ -32,9 +32,11 @@ const safetyPollMs = 1000;
 /**
  * One instance's reader of the change log, shared by all its subscribers: it reads every organization's new
  * changes once, in log order, and hands each to the subscribers it concerns (found by organization and person,
- * so the cost of a change follows its own subscribers, not everyone's). It wakes on a PostgreSQL NOTIFY
- * (sent by the writing statement, delivered at commit, from any instance), on this process's own writes, and on
- * SQLite when another process committed. The log is all it reads: a wake-up carries nothing.
+ * so the cost of a change follows its own subscribers, not everyone's). It wakes on a PostgreSQL NOTIFY (sent after
+ * a commit by any instance, naming the organizations written), on this process's own writes, and on SQLite when
+ * another process committed; a write of an organization without subscribers here wakes nothing, so one
+ * organization's subscribers cost other organizations' writes nothing (issue 23). The log is all it reads: a
+ * wake-up carries no change.
  */
 export class ChangeFeed {
   private readonly subscribers = new SubscriberIndex();
@@ -55,9 +57,22 @@ export class ChangeFeed {
    * whether changes were waiting for it then.
    */
   private oldest: { xmin: string; since: number; seen: number; waiting: boolean } | null = null;
+  /**
+   * PostgreSQL: a change that concerns a subscriber here committed (it woke the feed) and may not have been read
+   * yet: 'woken' until a read pins it down, then the xmax of that read's snapshot (the change's transaction is below
+   * it), until a read's bound passes that. Only meanwhile do reads that find changes waiting look again soon: changes
+   * of organizations without subscribers here keep nobody waiting, and under their steady writes some nearly always
+   * wait.
+   */
+  private owed: 'woken' | bigint | null = null;
 
-  /** Starts handing changes committed from now on to `queue`. */
-  async add(queue: SubscriberQueue): Promise<void> {
+  /**
+   * Starts handing changes committed from now on to `queue`. Resolves with the position the subscriber starts after
+   * when the feed may already have handed on changes after it: null, or when the feed may be behind for the
+   * queue's organization (another organization's subscribers kept it reading, but not for this one), the end of
+   * the log now. Changes up to that position committed before the subscription and are to be skipped.
+   */
+  async add(queue: SubscriberQueue): Promise<ChangePosition | null> {
     this.starting ??= this.watch().catch((error) => {
       this.starting = null;
       throw error;
@@ -73,9 +88,13 @@ export class ChangeFeed {
       });
       await this.restarting;
     }
+    const behind = !restarted && !this.subscribers.has(queue.orgId);
     this.subscribers.add(queue);
     // A wake-up between the restart and now found no subscriber and read nothing: read once now.
-    if (restarted) this.wake();
+    if (restarted) this.wakeFor();
+    // Taken after the queue was added: whatever the feed reads from now on reaches it, and what it reads that
+    // committed before (txid below the end taken now) is skipped by the subscriber.
+    return behind ? await currentPosition() : null;
   }
 
   /**
@@ -98,6 +117,15 @@ export class ChangeFeed {
     return this.subscribers.size;
   }
 
+  /**
+   * Reads the log soon, for a change that may concern a subscriber here: until a read finds nothing committed
+   * waiting behind an older transaction, the feed keeps looking (see read).
+   */
+  private wakeFor = (): void => {
+    this.owed = 'woken';
+    this.wake();
+  };
+
   /** Reads the log soon: now, or after the read under way, or once `readEveryMs` has passed since the last one. */
   wake = (): void => {
     if (!this.position || this.subscribers.size === 0) return;
@@ -118,15 +146,15 @@ export class ChangeFeed {
   };
 
   /**
-   * A change this process just committed. On SQLite, where ids follow commit order, the change right after the
-   * last one handed on is handed on as it is, without reading it back; anything else means another process wrote
-   * in between (or a read is under way): then the log is read.
+   * A change of `orgId` this process just committed. On SQLite, where ids follow commit order, the change right after
+   * the last one handed on is handed on as it is, without reading it back; anything else means another process wrote
+   * in between (or a read is under way): then the log is read, if a subscriber here follows the organization.
    */
-  private committedHere = (change?: PersonChange): void => {
+  private committedHere = (orgId: string, change?: PersonChange): void => {
     const position = this.position;
     const next = change && position && !this.reading && BigInt(change.position.id) === BigInt(position.id) + 1n;
     if (!next || this.subscribers.size === 0) {
-      this.wake();
+      if (this.subscribers.has(orgId)) this.wakeFor();
       return;
     }
     this.subscribers.deliver(change);
@@ -171,11 +199,11 @@ export class ChangeFeed {
     let stop: () => Promise<void> = async () => {};
     const connect = async (): Promise<void> => {
       try {
-        stop = await (sql.listen as NonNullable<typeof sql.listen>)(changeChannel, this.wake, (error) => {
+        stop = await (sql.listen as NonNullable<typeof sql.listen>)(changeChannel, this.notified, (error) => {
           log('change feed lost its database connection; listening again', { error: error.message });
           if (!stopped) setTimeout(connect, retryMs).unref();
         });
-        this.wake();
+        this.wakeFor();
       } catch (error) {
         if (stopped) return;
         log('change feed could not listen; retrying', { error: (error as Error).message });
@@ -189,40 +217,54 @@ export class ChangeFeed {
     };
   }
 
+  /** A NOTIFY: read when it names an organization with subscribers here, or names none (any may have written). */
+  private notified = (payload: string): void => {
+    const orgs = notifiedOrgs(payload);
+    if (!orgs || orgs.some((orgId) => this.subscribers.has(orgId))) this.wakeFor();
+  };
+
   private async read(): Promise<void> {
     const epoch = this.epoch;
     this.reading = true;
     this.readAgain = false;
     this.lastReadAt = performance.now();
+    const owed = this.owed;
+    this.owed = null;
     try {
       const oldest = this.oldest;
       const pastOtherDatabases = oldest?.waiting === true && oldest.seen - oldest.since >= stuckMs;
       let batch: FeedBatch;
       do {
-        batch = await readFeed(this.position as ChangePosition, batchSize, pastOtherDatabases);
+        batch = await readFeed(this.position as ChangePosition, batchSize, this.concerns, pastOtherDatabases);
         // Restarted meanwhile (every subscriber had left): what this read found is older than the new position,
         // which is read next instead.
         if (epoch !== this.epoch) {
           this.readAgain = true;
+          this.owed ??= owed;
           return;
         }
-        for (const change of batch.changes) {
-          this.subscribers.deliver(change);
-          this.position = change.position;
-        }
-      } while (batch.changes.length === batchSize);
+        for (const change of batch.changes) this.subscribers.deliver(change);
+        if (batch.end) this.position = batch.end;
+      } while (batch.read === batchSize);
       const { xmin, waiting } = batch;
       const since = oldest?.xmin === xmin ? oldest.since : this.lastReadAt;
       this.oldest = { xmin, since, seen: this.lastReadAt, waiting };
-      if (waiting) setTimeout(this.wake, settlePollMs).unref();
+      // What is owed is read once nothing committed waits, or once the bound passed it.
+      const stillOwed = owed === 'woken' ? batch.xmax : owed;
+      if (waiting && stillOwed !== null && batch.bound < stillOwed) this.owed ??= stillOwed;
+      if (waiting && this.owed !== null) setTimeout(this.wake, settlePollMs).unref();
     } catch (error) {
       log('change feed could not read the log; retrying', { error: (error as Error).message });
+      this.owed ??= owed;
       setTimeout(this.wake, retryMs).unref();
     } finally {
       this.reading = false;
       if (this.readAgain) this.wake();
     }
   }
+
+  /** Whether a change of `orgId` is for anyone here (the others' are read past, not decoded). */
+  private concerns = (orgId: string): boolean => this.subscribers.has(orgId);
 
   /** Ends every subscription (at shutdown): each is told to resume elsewhere, and its response completes. */
   closeSubscriptions(): void {

@@ -95,8 +95,9 @@ async function* stream(
   const view = viewerFor(principal, request.areas ?? null);
   try {
     // Registered before the replay, so nothing committed meanwhile is missed; what both deliver is skipped once.
-    await changeFeed.add(queue);
-    let last: ChangePosition | null = cursor?.position ?? null;
+    // Without a cursor, what committed before the subscription is skipped too (the feed may be behind for it).
+    const start = await changeFeed.add(queue);
+    let last: ChangePosition | null = cursor?.position ?? start;
     if (cursor) {
       for (;;) {
         const { filter, visibility } = await view();

@@ -21,6 +21,11 @@ export class SubscriberIndex {
     return this.count;
   }
 
+  /** Whether any subscriber here follows (some of) `orgId`'s changes. */
+  has(orgId: string): boolean {
+    return this.orgs.has(orgId);
+  }
+
   add(queue: SubscriberQueue): void {
     let org = this.orgs.get(queue.orgId);
     if (!org) {

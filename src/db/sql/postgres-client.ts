@@ -141,11 +141,15 @@ export class PostgresClient implements SqlClient {
     }
   }
 
-  async notify(channel: string): Promise<void> {
-    await this.pool.query("SELECT pg_notify($1, '')", [channel]);
+  async notify(channel: string, payload = ''): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
-  async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onLost: (error: Error) => void,
+  ): Promise<() => Promise<void>> {
     const client = await this.listenConnection();
     let done = false;
     const lost = (error: Error) => {
@@ -154,7 +158,7 @@ export class PostgresClient implements SqlClient {
       client.release(error);
       onLost(error);
     };
-    client.on('notification', (message) => message.channel === channel && onNotify());
+    client.on('notification', (message) => message.channel === channel && onNotify(message.payload ?? ''));
     client.on('error', lost);
     try {
       await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);

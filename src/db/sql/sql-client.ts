@@ -37,15 +37,19 @@ export interface SqlClient extends SqlRunner {
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
-   * PostgreSQL only: calls `onNotify` for each NOTIFY on `channel`, on one connection of its own, until the
-   * returned function is called. `onLost` is told when that connection fails (listen again after it).
+   * PostgreSQL only: calls `onNotify` with the payload of each NOTIFY on `channel`, on one connection of its own,
+   * until the returned function is called. `onLost` is told when that connection fails (listen again after it).
    */
-  listen?(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
+  listen?(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onLost: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
   /**
-   * PostgreSQL only: NOTIFY `channel`. A background wake-up of other instances, not part of any request, so the
+   * PostgreSQL only: NOTIFY `channel` with `payload`. A background wake-up of other instances, not part of any request, so the
    * statement counter (which measures requests) does not count it.
    */
-  notify?(channel: string): Promise<void>;
+  notify?(channel: string, payload?: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -109,22 +109,27 @@ export async function readHistories(
 const sqliteFeed = `SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')}
   ORDER BY c."txid", c."id" LIMIT $3`;
 
-// One statement (one snapshot): the rows below `bound`, whether committed rows at or above it wait, and the
-// snapshot's xmin. With no row to read, one row of nulls still carries "waiting" and "xmin". The bound is
+// One statement (one snapshot): the rows below `bound`, whether committed rows at or above it wait, the bound, and
+// the snapshot's xmin and xmax. With no row to read, one row of nulls still carries "waiting" and "xmin". The bound is
 // computed once (MATERIALIZED): inlined into the row filter, it would be computed again for every row.
 const postgresFeed = (bound: string) => `WITH b AS MATERIALIZED (
-    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin", ${bound} AS "bound"),
-  w AS MATERIALIZED (SELECT b."xmin", b."bound",
+    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin",
+      pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "xmax", ${bound} AS "bound"),
+  w AS MATERIALIZED (SELECT b."xmin", b."xmax", b."bound",
     EXISTS (SELECT 1 FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" >= b."bound") AS "waiting" FROM b)
-  SELECT w."xmin", w."waiting", s.* FROM w LEFT JOIN LATERAL (
+  SELECT w."xmin", w."xmax", w."bound" AS "feedBound", w."waiting", s.* FROM w LEFT JOIN LATERAL (
     SELECT ${columns} FROM "PersonChange" c WHERE ${after('$1', '$2')} AND c."txid" < w."bound"
     ORDER BY c."txid", c."id" LIMIT $3) s ON true`;
 const postgresFeedBelowXmin = postgresFeed('pg_snapshot_xmin(pg_current_snapshot())::text::bigint');
 const postgresFeedPastOtherDatabases = postgresFeed(ourDatabaseBound);
 
 export interface FeedBatch {
-  /** Every organization's changes after the position, oldest first. */
+  /** The changes read of the organizations `concerns` accepted, oldest first. */
   changes: PersonChange[];
+  /** How many changes were read, of every organization (fewer than the limit: the log was read to its end). */
+  read: number;
+  /** The position of the last change read, of whichever organization; null when none was. */
+  end: ChangePosition | null;
   /**
    * PostgreSQL: committed changes after the position wait for an older transaction to end (which may write no
    * change, and so send no wake-up): the feed reads again shortly.
@@ -132,27 +137,45 @@ export interface FeedBatch {
   waiting: boolean;
   /** PostgreSQL: the oldest running transaction (the snapshot's xmin). While it stays the same, it holds changes back. */
   xmin: string;
+  /**
+   * PostgreSQL: every change of a transaction below `bound` that has committed was read (when `read` < the limit);
+   * every transaction that had committed when the read began is below `xmax`. SQLite: both 0.
+   */
+  bound: bigint;
+  xmax: bigint;
 }
 
 /**
- * What one instance's live feed reads: every organization's changes after `position`, at most `limit`.
+ * What one instance's live feed reads: every organization's changes after `position`, at most `limit`; only those
+ * of the organizations `concerns` accepts are decoded (the others' entries are never parsed).
  * `pastOtherDatabases`: do not wait for transactions of other databases (PostgreSQL; see above).
  */
 export async function readFeed(
   position: ChangePosition,
   limit: number,
+  concerns: (orgId: string) => boolean,
   pastOtherDatabases = false,
 ): Promise<FeedBatch> {
   const params = [position.txid, position.id, limit];
-  if (sql.dialect === 'sqlite') {
-    return { changes: (await sql.all(sqliteFeed, params)).map(changeFromRow), waiting: false, xmin: '0' };
-  }
-  const rows = await sql.all(pastOtherDatabases ? postgresFeedPastOtherDatabases : postgresFeedBelowXmin, params);
+  const postgres = sql.dialect === 'postgresql';
+  const statement = !postgres
+    ? sqliteFeed
+    : pastOtherDatabases
+      ? postgresFeedPastOtherDatabases
+      : postgresFeedBelowXmin;
+  const rows = await sql.all(statement, params);
   const first = rows[0];
+  // PostgreSQL: with no change to read, one row of nulls still carries "waiting" and "xmin".
+  const read = postgres ? rows.filter((row) => row.id != null) : rows;
+  const last = read.at(-1);
   return {
-    changes: rows.filter((row) => row.id != null).map(changeFromRow),
-    waiting: first?.waiting === true,
-    xmin: String(first?.xmin),
+    changes: read.filter((row) => concerns(row.orgId as string)).map(changeFromRow),
+    read: read.length,
+    end: last ? { txid: String(last.txid), id: String(last.id) } : null,
+    waiting: postgres && first?.waiting === true,
+    xmin: postgres ? String(first?.xmin) : '0',
+    bound: postgres ? BigInt(first?.feedBound as string) : 0n,
+    xmax: postgres ? BigInt(first?.xmax as string) : 0n,
   };
 }
 

@@ -3,7 +3,7 @@ import type { SqlParam, SqlRunner } from '../../db/sql/sql-client.ts';
 import { log } from '../../log.ts';
 import type { ChangeEntry, PersonChange, PersonChangeKind, Writer } from './change.ts';
 
-/** The PostgreSQL channel a committed change wakes the listeners of every instance on (payload: the org id). */
+/** The PostgreSQL channel a committed change wakes the listeners of every instance on (payload: see notifiedOrgs). */
 export const changeChannel = 'attrql_person_changes';
 
 /** PostgreSQL: a change row from `source`, values or a SELECT; the transaction's id orders it (see read.ts). */
@@ -38,10 +38,10 @@ export interface NewChange {
 }
 
 /**
- * Told whenever a change this process recorded has committed. On SQLite it gets the change itself: its id follows
- * commit order there, so the live feed may hand it on without reading it back.
+ * Told whenever a change this process recorded has committed, with its organization. On SQLite it gets the change
+ * itself: its id follows commit order there, so the live feed may hand it on without reading it back.
  */
-type Listener = (change?: PersonChange) => void;
+type Listener = (orgId: string, change?: PersonChange) => void;
 const listeners = new Set<Listener>();
 
 /** Called whenever a change this process recorded has committed: the live feed reads the log then. */
@@ -52,20 +52,36 @@ export function onChangeRecorded(listener: Listener): () => void {
 
 /** PostgreSQL: at most one NOTIFY per this many ms from one instance, however many changes commit meanwhile. */
 const notifyEveryMs = 10;
+/** Past this many characters of organization ids, a NOTIFY names none ("any organization"; payloads end at 8,000 bytes). */
+const maxPayloadChars = 4000;
 let notifyTimer: NodeJS.Timeout | null = null;
+const notifyOrgs = new Set<string>();
 
 /**
- * After a change committed: wakes this process's feed at once, and on PostgreSQL every instance's with one NOTIFY
- * per burst. Sent after the commit, not inside the write: a NOTIFY in the write's transaction would serialize every
- * write's commit on PostgreSQL's notification lock, and one per write would add a round trip to each.
+ * The organizations a NOTIFY payload names (comma-separated ids), or null when it names none: then it may concern
+ * any organization (a burst of too many, or a sender that does not say).
  */
-export function changeCommitted(change?: PersonChange): void {
-  for (const listener of listeners) listener(change);
-  if (!sql.notify || notifyTimer) return;
+export function notifiedOrgs(payload: string): string[] | null {
+  return payload === '' ? null : payload.split(',');
+}
+
+/**
+ * After a change of `orgId` committed: wakes this process's feed at once, and on PostgreSQL every instance's with one
+ * NOTIFY per burst, naming the burst's organizations (an instance without subscribers in them reads nothing). Sent
+ * after the commit, not inside the write: a NOTIFY in the write's transaction would serialize every write's commit
+ * on PostgreSQL's notification lock, and one per write would add a round trip to each.
+ */
+export function changeCommitted(orgId: string, change?: PersonChange): void {
+  for (const listener of listeners) listener(orgId, change);
+  if (!sql.notify) return;
+  notifyOrgs.add(orgId);
+  if (notifyTimer) return;
   notifyTimer = setTimeout(() => {
     notifyTimer = null;
+    const payload = [...notifyOrgs].join(',');
+    notifyOrgs.clear();
     sql
-      .notify?.(changeChannel)
+      .notify?.(changeChannel, payload.length > maxPayloadChars ? '' : payload)
       .catch((error: Error) => log('could not notify the other instances of a change', { error: error.message }));
   }, notifyEveryMs);
 }
@@ -84,13 +100,13 @@ export async function recordChange(tx: SqlRunner, by: Writer, change: NewChange)
   const params = changeParams(by, change, at);
   if (tx.dialect === 'postgresql') {
     await tx.run(insertChange, params);
-    tx.afterCommit(changeCommitted);
+    tx.afterCommit(() => changeCommitted(orgId));
     return;
   }
   const [row] = await tx.all<{ id: number }>(insertChange, params);
   const { personId, kind, eTag, entries } = change;
   const recorded = { position: { txid: '0', id: String(row?.id) }, orgId, personId, kind, eTag, at, actor, entries };
-  tx.afterCommit(() => changeCommitted(recorded));
+  tx.afterCommit(() => changeCommitted(orgId, recorded));
 }
 
 /**
@@ -114,6 +130,6 @@ export async function writeAndRecord(
   const statement = `WITH written AS (${write.text} RETURNING 1)
     ${insertChangeOnPostgres(`SELECT pg_current_xact_id()::text::bigint, ${placeholders} FROM written`)}`;
   const count = await tx.run(statement, [...write.params, ...params]);
-  if (count > 0) tx.afterCommit(changeCommitted);
+  if (count > 0) tx.afterCommit(() => changeCommitted(by.orgId));
   return count;
 }

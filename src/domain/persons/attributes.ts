@@ -158,7 +158,7 @@ async function writeBucket(
       ]);
       requireWithinQuota(bucket, { keys: Number(result?.keys), bytes: Number(result?.bytes) });
       before = new Map(Object.entries(JSON.parse((result?.old as string | null) ?? '{}') as Record<string, string>));
-      if (Number(result?.logged) > 0) tx.afterCommit(changeCommitted);
+      if (Number(result?.logged) > 0) tx.afterCommit(() => changeCommitted(orgId));
     } else {
       before = await readStored(tx, orgId, personId, bucket);
       if (change.mayGrow) requireWithinQuota(bucket, sizeOf(change.result(before)));
