@@ -5,6 +5,7 @@ import { presentChanges } from '../domain/history/pages.ts';
 import { readOrgChanges } from '../domain/history/read.ts';
 import { log } from '../log.ts';
 import { countWebhookAttempt, countWebhookDelivery } from '../observability/webhooks.ts';
+import { bodyVariant, changeBody } from './change-bodies.ts';
 import {
   type DeliveredChange,
   hiddenValueIds,
@@ -18,7 +19,6 @@ import {
 } from './delivery-store.ts';
 import { signingSecrets, type WebhookEndpoint, webhookIdFor } from './endpoint-rows.ts';
 import type { FairSlots } from './fair-slots.ts';
-import { bodyVariant, changeBody } from './change-bodies.ts';
 import { type PostOutcome, postWebhook } from './http-post.ts';
 import { requestsQueueing } from './request-pressure.ts';
 import { retryDelayMs, webhookTimeoutMs } from './settings.ts';

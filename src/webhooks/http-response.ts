@@ -86,6 +86,12 @@ export function readResponse(maxBodyBytes: number): ResponseReader {
     return { kind: 'close' };
   };
 
+  /** A chunked body that breaks its framing: what came so far is the text, the socket is not reused. */
+  const malformed = (): true => {
+    cut = true;
+    return true;
+  };
+
   /** Consumes body bytes from `pending`; true when the response is complete (or cut). */
   const readBody = (f: Framing): boolean => {
     if (f.kind === 'close') {
@@ -117,11 +123,11 @@ export function readResponse(maxBodyBytes: number): ResponseReader {
       const line = pending.subarray(0, eol).toString('latin1');
       pending = pending.subarray(eol + 2);
       if (f.state === 'data-end') {
-        if (line !== '') return (cut = true);
+        if (line !== '') return malformed();
         f.state = 'size';
       } else if (f.state === 'size') {
         const size = Number.parseInt(line.split(';')[0] as string, 16);
-        if (!Number.isFinite(size) || size < 0) return (cut = true);
+        if (!Number.isFinite(size) || size < 0) return malformed();
         if (size === 0) f.state = 'trailer';
         else {
           f.state = 'data';
