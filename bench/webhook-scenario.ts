@@ -46,6 +46,8 @@ export interface WebhookResult {
   max: number;
   /** attrql's CPU (one core = 100%) during the paced run, and this process's (writers and receivers). */
   pacedCpuPercent: { attrql: number; generator: number };
+  /** Deliveries that yielded 50 ms to queueing requests during the paced run (and its drain), of all deliveries. */
+  pacedYields: number;
   /** Deliveries missing after the drain (closed-loop rounds and paced run), and ones received twice. */
   lost: number;
   duplicates: number;
@@ -174,6 +176,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** attrql's count of deliveries that yielded to queueing requests so far (its /metrics). */
+async function yieldsSoFar(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^attrql_webhook_yields_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
 const median = (values: number[]) =>
   quantile(
     [...values].sort((a, b) => a - b),
@@ -223,6 +231,7 @@ export async function measureWebhooks(options: WebhookScenarioOptions): Promise<
     }
     const withoutRps = median(rounds.map((r) => r.without));
     const pacedRate = Math.max(1, Math.round(withoutRps / 2));
+    const yieldsBefore = await yieldsSoFar(server.url);
     const [cpuBefore, generatorBefore, startedAt] = [cpuSeconds(server.pid), process.cpuUsage(), performance.now()];
     const ackedPaced = await paced(server.url, withHooks.apiKey, pacedRate, options.pacedSeconds);
     const elapsed = (performance.now() - startedAt) / 1000;
@@ -232,6 +241,7 @@ export async function measureWebhooks(options: WebhookScenarioOptions): Promise<
       generator: ((generator.user + generator.system) / 1e6 / elapsed) * 100,
     };
     const paid = await delivered(receivers, ackedPaced);
+    const pacedYields = (await yieldsSoFar(server.url)) - yieldsBefore;
     lost += paid.lost;
     const delays = paid.delays.sort((a, b) => a - b);
     const result: WebhookResult = {
@@ -246,11 +256,12 @@ export async function measureWebhooks(options: WebhookScenarioOptions): Promise<
       p99: quantile(delays, 0.99),
       max: quantile(delays, 1),
       pacedCpuPercent,
+      pacedYields,
       lost,
       duplicates: receivers.reduce((sum, r) => sum + r.duplicates, 0),
     };
     log(
-      `webhooks paced ${pacedRate}/s × ${options.pacedSeconds} s: delivery p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms; CPU attrql ${pacedCpuPercent.attrql.toFixed(0)}%, load generator ${pacedCpuPercent.generator.toFixed(0)}%; lost ${lost}, duplicates ${result.duplicates}`,
+      `webhooks paced ${pacedRate}/s × ${options.pacedSeconds} s: delivery p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms; CPU attrql ${pacedCpuPercent.attrql.toFixed(0)}%, load generator ${pacedCpuPercent.generator.toFixed(0)}%; ${pacedYields} of ${ackedPaced.size * webhookEndpoints} deliveries yielded; lost ${lost}, duplicates ${result.duplicates}`,
     );
     return result;
   } finally {

@@ -19,6 +19,12 @@ const attempts = new Counter({
   registers: [registry],
 });
 
+const yields = new Counter({
+  name: 'attrql_webhook_yields_total',
+  help: 'Pauses of 50 ms a webhook delivery took before its POST because API requests were queueing.',
+  registers: [registry],
+});
+
 const deliveryLag = new LeanHistogram(
   'attrql_webhook_delivery_lag_seconds',
   "Time from a change's commit until an endpoint acknowledged it (2xx).",
@@ -55,6 +61,10 @@ if (on) {
 
 export function countWebhookAttempt(result: string): void {
   if (on) attempts.labels(result).inc();
+}
+
+export function countWebhookYield(): void {
+  if (on) yields.inc();
 }
 
 export function countWebhookDelivery(outcome: 'delivered' | 'failed', changeAt: Date): void {

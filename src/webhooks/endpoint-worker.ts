@@ -4,7 +4,7 @@ import type { ChangeFilter } from '../domain/history/filter.ts';
 import { presentChanges } from '../domain/history/pages.ts';
 import { readOrgChanges } from '../domain/history/read.ts';
 import { log } from '../log.ts';
-import { countWebhookAttempt, countWebhookDelivery } from '../observability/webhooks.ts';
+import { countWebhookAttempt, countWebhookDelivery, countWebhookYield } from '../observability/webhooks.ts';
 import { bodyVariant, changeBody } from './change-bodies.ts';
 import {
   type DeliveredChange,
@@ -201,6 +201,7 @@ export class EndpointWorker {
     // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards. Not
     // once the endpoint is `maxYieldLagMs` behind: under a load that never drops, deliveries must not starve.
     if (requestsQueueing() && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
+      countWebhookYield();
       await new Promise((resolve) => setTimeout(resolve, yieldMs));
     }
     const first = await this.post(endpoint, { webhookId, body, attempts: 0 });
