@@ -96,17 +96,17 @@ let counter = 0;
 /** One merge of a new value; the person's new eTag and when the write was acknowledged. */
 async function mergeOnce(url: string, apiKey: string): Promise<{ eTag: string; ackAt: number }> {
   counter += 1;
-  const reply = await post(
-    url,
-    '/graphql',
-    JSON.stringify({
-      query: mergeDoc,
-      variables: {
-        input: { personId: `p${counter % persons}`, bucket: 'end_user_read_write', attributes: { n: counter } },
-      },
-    }),
-    apiKey,
-  );
+  const body = JSON.stringify({
+    query: mergeDoc,
+    variables: {
+      input: { personId: `p${counter % persons}`, bucket: 'end_user_read_write', attributes: { n: counter } },
+    },
+  });
+  // A kept-alive socket attrql closed for idleness just as it was reused ("socket hang up"): sent again, once.
+  const reply = await post(url, '/graphql', body, apiKey).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') throw error;
+    return post(url, '/graphql', body, apiKey);
+  });
   const ackAt = performance.now();
   const data = JSON.parse(reply.body) as { data?: { updatePersonAttributes: { person: { eTag: string } } } };
   const eTag = data.data?.updatePersonAttributes.person.eTag;
