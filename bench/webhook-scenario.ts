@@ -46,8 +46,8 @@ export interface WebhookResult {
   max: number;
   /** attrql's CPU (one core = 100%) during the paced run, and this process's (writers and receivers). */
   pacedCpuPercent: { attrql: number; generator: number };
-  /** Deliveries that yielded 50 ms to queueing requests during the paced run (and its drain), of all deliveries. */
-  pacedYields: number;
+  /** Deliveries that yielded 50 ms to queueing requests during the paced run (and its drain), by what showed it. */
+  pacedYields: { requests: number; cpu: number };
   /** Deliveries missing after the drain (closed-loop rounds and paced run), and ones received twice. */
   lost: number;
   duplicates: number;
@@ -176,10 +176,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** attrql's count of deliveries that yielded to queueing requests so far (its /metrics). */
-async function yieldsSoFar(url: string): Promise<number> {
+/** attrql's count of deliveries that yielded to queueing requests so far, by reason (its /metrics). */
+async function yieldsSoFar(url: string): Promise<{ requests: number; cpu: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^attrql_webhook_yields_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  const count = (reason: string) =>
+    Number(
+      new RegExp(`^attrql_webhook_yields_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN,
+    );
+  return { requests: count('requests'), cpu: count('cpu') };
 }
 
 const median = (values: number[]) =>
@@ -241,7 +245,11 @@ export async function measureWebhooks(options: WebhookScenarioOptions): Promise<
       generator: ((generator.user + generator.system) / 1e6 / elapsed) * 100,
     };
     const paid = await delivered(receivers, ackedPaced);
-    const pacedYields = (await yieldsSoFar(server.url)) - yieldsBefore;
+    const yieldsAfter = await yieldsSoFar(server.url);
+    const pacedYields = {
+      requests: yieldsAfter.requests - yieldsBefore.requests,
+      cpu: yieldsAfter.cpu - yieldsBefore.cpu,
+    };
     lost += paid.lost;
     const delays = paid.delays.sort((a, b) => a - b);
     const result: WebhookResult = {
@@ -261,7 +269,7 @@ export async function measureWebhooks(options: WebhookScenarioOptions): Promise<
       duplicates: receivers.reduce((sum, r) => sum + r.duplicates, 0),
     };
     log(
-      `webhooks paced ${pacedRate}/s × ${options.pacedSeconds} s: delivery p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms; CPU attrql ${pacedCpuPercent.attrql.toFixed(0)}%, load generator ${pacedCpuPercent.generator.toFixed(0)}%; ${pacedYields} of ${ackedPaced.size * webhookEndpoints} deliveries yielded; lost ${lost}, duplicates ${result.duplicates}`,
+      `webhooks paced ${pacedRate}/s × ${options.pacedSeconds} s: delivery p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms; CPU attrql ${pacedCpuPercent.attrql.toFixed(0)}%, load generator ${pacedCpuPercent.generator.toFixed(0)}%; ${pacedYields.requests} + ${pacedYields.cpu} (requests + cpu) of ${ackedPaced.size * webhookEndpoints} deliveries yielded; lost ${lost}, duplicates ${result.duplicates}`,
     );
     return result;
   } finally {

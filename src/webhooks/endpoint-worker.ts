@@ -200,8 +200,9 @@ export class EndpointWorker {
     const body = changeBody(endpoint.orgId, next.variant, next.position, next.change);
     // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards. Not
     // once the endpoint is `maxYieldLagMs` behind: under a load that never drops, deliveries must not starve.
-    if (requestsQueueing() && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
-      countWebhookYield();
+    const queueing = requestsQueueing();
+    if (queueing && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
+      countWebhookYield(queueing);
       await new Promise((resolve) => setTimeout(resolve, yieldMs));
     }
     const first = await this.post(endpoint, { webhookId, body, attempts: 0 });

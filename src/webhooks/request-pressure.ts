@@ -67,9 +67,11 @@ export function countRequests(server: Server): void {
   });
 }
 
-export function requestsQueueing(): boolean {
+/** Why requests count as queueing now ('requests': many under way; 'cpu': the process busy), or null. */
+export function requestsQueueing(): 'requests' | 'cpu' | null {
   const now = performance.now();
   advance(now);
   sampleBusy(now);
-  return average - openEventStreams() >= saturatedAt || (busy >= busyAt && requestsComing >= 0.5);
+  if (average - openEventStreams() >= saturatedAt) return 'requests';
+  return busy >= busyAt && requestsComing >= 0.5 ? 'cpu' : null;
 }
