@@ -32,6 +32,9 @@ export const targets = {
   extraStatementsPerWrite: 1,
   /** Issue 23: merge req/s with 5,000 subscribers in another organization against none. */
   fanoutThroughput: 0.9,
+  /** Issue 22: merge req/s with 10 webhook endpoints against none, and delivery p99 from the ack at 50% load. */
+  webhookThroughput: 0.85,
+  webhookDeliveryP99Ms: 1000,
   /** Issue 19: what metrics (on by default) and tracing at 100% sampling may cost in req/s. */
   metricsCost: 0.05,
   tracingCost: 0.25,
@@ -317,6 +320,41 @@ function beforeSection(results: RunResults): string[] {
   return lines;
 }
 
+/** Scenario 14's table rows (issue 22), for the report and for `npm run bench:webhooks`. */
+export function webhookRows(databases: Pick<DatabaseResults, 'provider' | 'webhooks'>[]): string[] {
+  const rows = databases.flatMap((db) => (db.webhooks ? [{ provider: db.provider, w: db.webhooks }] : []));
+  if (rows.length === 0) return [];
+  const lines = [
+    `| database | merge req/s without endpoints | with ${rows[0]?.w.endpoints} | with / without per round | median | target ≥ ${targets.webhookThroughput}× | paced rate req/s | delivery p50 / p99 / max ms from the ack at 50% load | target: p99 < 1 s, none lost | lost / duplicated |`,
+    '| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | --- | --- |',
+  ];
+  for (const { provider, w } of rows) {
+    const perRound = w.rounds.map((r) => `${(r.with / r.without).toFixed(3)}`).join(', ');
+    lines.push(
+      `| ${dbName(provider)} | ${int(w.withoutRps)} | ${int(w.withRps)} | ${perRound} | ${w.ratio.toFixed(3)}× | ${mark(w.ratio >= targets.webhookThroughput)} | ${int(w.pacedRate)} × ${w.pacedSeconds} s | ${ms(w.p50)} / ${ms(w.p99)} / ${ms(w.max)} | ${mark(w.p99 < targets.webhookDeliveryP99Ms && w.lost === 0)} | ${w.lost} / ${w.duplicates} |`,
+    );
+  }
+  return lines;
+}
+
+/** Issue 22: scenario 14, merges with webhook endpoints delivering everything. */
+function webhookSection(results: RunResults): string[] {
+  const rows = webhookRows(results.databases);
+  if (rows.length === 0) return [];
+  return [
+    '',
+    "### Webhooks (issue 22): scenario 1's merges with 10 webhook endpoints delivering every change",
+    '',
+    ...rows,
+    '',
+    "One attrql process; the receivers (Node http servers answering 204) live in the load generator's process.",
+    'Throughput: closed-loop rounds of 16 writers on an organization with the endpoints, taking turns with rounds on',
+    'one without; each round with endpoints waits until every change has arrived before the next. Delivery: merges',
+    "evenly paced at half the median rate without endpoints, from each write's acknowledgement to the arrival of its",
+    'change at each endpoint. Lost: an acknowledged change an endpoint had not received 120 s after the load.',
+  ];
+}
+
 export function renderReport(results: RunResults): string {
   const o = results.options;
   const lines: string[] = [];
@@ -354,6 +392,7 @@ export function renderReport(results: RunResults): string {
   }
 
   lines.push(...liveSection(results));
+  lines.push(...webhookSection(results));
   lines.push(...beforeSection(results));
 
   lines.push(

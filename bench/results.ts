@@ -3,6 +3,7 @@ import type { BenchOptions } from './args.ts';
 import type { LoadResult } from './load.ts';
 import type { PacedResult } from './paced.ts';
 import type { ScenarioId } from './scenarios.ts';
+import type { WebhookResult } from './webhook-scenario.ts';
 
 export interface Machine {
   nproc: number;
@@ -71,6 +72,8 @@ export interface DatabaseResults {
   idleRssMiB: { attrql: number; baseline: number };
   scenarios: ScenarioResult[];
   paced: PacedComparison[];
+  /** Scenario 14 (issue 22): merges with 10 webhook endpoints against none, and delivery latency at 50% load. */
+  webhooks?: WebhookResult;
   /** Selected scenarios that could not run here, and why (scenarios 12, 13: a missing Debian tool). */
   skipped?: { id: ScenarioId; reason: string }[];
 }

@@ -2,8 +2,8 @@
 // seed, count SQL statements per request, then closed-loop rounds of every scenario against attrql and the
 // baseline (and scenarios 8 and 8b, merges with 100 live subscribers, after scenario 1), paced tail latency at half of
 // attrql's maximum, the rate-limited merge (6), two processes on one SQLite file (7), fan-out, metrics and tracing
-// (9–11) and, on PostgreSQL, a read replica and PgBouncer (12, 13; bench/scale-out.ts); then scenarios 2 and 3 at
-// two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
+// (9–11), webhooks (14; bench/webhook-scenario.ts) and, on PostgreSQL, a read replica and PgBouncer (12, 13;
+// bench/scale-out.ts); then scenarios 2 and 3 at two sizes on SQLite. Markdown on stdout, JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { runScaleOut, scaleOutIds } from './scale-out.ts';
 import type { LoadData, ScenarioId } from './scenarios.ts';
 import { type SeedResult, seed, seedSubscriberOrg } from './seed/seed.ts';
 import type { StatementCounts, StatementsJob } from './statements.ts';
+import { measureWebhooks, type WebhookResult } from './webhook-scenario.ts';
 
 const started = Date.now();
 const options = parseBenchArgs(process.argv.slice(2));
@@ -256,6 +257,21 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
   }
   await stop(attrql);
 
+  // Scenario 14 (issue 22): its own attrql (webhooks to loopback allowed), organizations, writers and receivers.
+  let webhooks: WebhookResult | undefined;
+  if (wanted('merge-webhooks', provider)) {
+    webhooks = await measureWebhooks({
+      databaseUrl: database.url,
+      startAttrql: (env) => startAttrql(database.url, undefined, env),
+      stop,
+      rounds: options.rounds,
+      roundSeconds: Math.min(options.durationSeconds, 5),
+      pacedSeconds: options.pacedSeconds,
+      clients: options.connections,
+      log: ctx.log,
+    });
+  }
+
   // Scenarios 12 and 13 (issue 20): on a private primary of their own, with a replica or PgBouncer in front.
   const scaleOut =
     provider === 'postgresql'
@@ -287,6 +303,7 @@ async function runDatabase(provider: 'sqlite' | 'postgresql'): Promise<DatabaseR
     idleRssMiB,
     scenarios: scenarioResults,
     paced,
+    ...(webhooks ? { webhooks } : {}),
     ...(skipped.length > 0 ? { skipped } : {}),
   };
 }

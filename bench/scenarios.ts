@@ -25,6 +25,7 @@ export const scenarioIds = [
   'person-replica',
   'merge-pgbouncer',
   'person-pgbouncer',
+  'merge-webhooks',
   'person-light-postgraphile',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
@@ -312,6 +313,13 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     title: '13b person through PgBouncer',
     hasBaseline: false,
     build: read(personQuery, '/person'),
+  },
+  // Measured by bench/webhook-scenario.ts (its own writers and receivers); the request is scenario 1's.
+  'merge-webhooks': {
+    id: 'merge-webhooks',
+    title: '14 merge, 10 webhook endpoints',
+    hasBaseline: false,
+    build: mergeRequest,
   },
   // Issue 21: the public peer. Its "baseline" side is a PostGraphile 5 server (bench/peer.ts), not bench/baseline.
   'person-light-postgraphile': {

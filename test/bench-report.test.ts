@@ -114,3 +114,34 @@ describe('scenarios 12 and 13: a read replica and PgBouncer against without (iss
     expect(report).toContain('Not run on SQLite: merge-pgbouncer (PgBouncer not found (install pgbouncer)).');
   });
 });
+
+describe('scenario 14: merges with 10 webhook endpoints (issue 22)', () => {
+  const webhooks = (ratios: number[], p99: number, lost: number) => ({
+    endpoints: 10,
+    rounds: ratios.map((ratio) => ({ without: 1000, with: 1000 * ratio })),
+    withoutRps: 1000,
+    withRps: 1000 * ([...ratios].sort()[1] as number),
+    ratio: [...ratios].sort()[1] as number,
+    pacedRate: 500,
+    pacedSeconds: 10,
+    p50: 40,
+    p99,
+    max: p99 + 100,
+    lost,
+    duplicates: 0,
+  });
+  const report = (w: ReturnType<typeof webhooks>) => {
+    const run = results([]);
+    (run.databases[0] as { webhooks?: unknown }).webhooks = w;
+    return row(renderReport(run), '1,000') ?? '';
+  };
+
+  it('judges the median paired ratio against 0.85× and the paced p99 against 1 s with nothing lost', () => {
+    expect(report(webhooks([0.9, 0.86, 0.8], 900, 0))).toBe(
+      '| SQLite | 1,000 | 860 | 0.900, 0.860, 0.800 | 0.860× | ✓ | 500 × 10 s | 40 / 900 / 1000 | ✓ | 0 / 0 |',
+    );
+    expect(report(webhooks([0.9, 0.84, 0.8], 900, 0))).toContain('| 0.840× | ✗ |');
+    expect(report(webhooks([0.9, 0.86, 0.8], 1000, 0))).toContain('| 40 / 1000 / 1100 | ✗ |');
+    expect(report(webhooks([0.9, 0.86, 0.8], 900, 3))).toContain('| 40 / 900 / 1000 | ✗ | 3 / 0 |');
+  });
+});

@@ -19,6 +19,13 @@ const attempts = new Counter({
   registers: [registry],
 });
 
+const yields = new Counter({
+  name: 'attrql_webhook_yields_total',
+  help: 'Pauses of 50 ms a webhook delivery took before its POST because API requests were queueing, by what showed it (requests: many under way; cpu: the process busy while requests came).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 const deliveryLag = new LeanHistogram(
   'attrql_webhook_delivery_lag_seconds',
   "Time from a change's commit until an endpoint acknowledged it (2xx).",
@@ -51,10 +58,15 @@ new Gauge({
 if (on) {
   for (const outcome of ['delivered', 'failed']) deliveries.labels(outcome).inc(0);
   for (const result of ['success', 'http_error', 'timeout', 'network_error', 'refused']) attempts.labels(result).inc(0);
+  for (const reason of ['requests', 'cpu']) yields.labels(reason).inc(0);
 }
 
 export function countWebhookAttempt(result: string): void {
   if (on) attempts.labels(result).inc();
+}
+
+export function countWebhookYield(reason: 'requests' | 'cpu'): void {
+  if (on) yields.labels(reason).inc();
 }
 
 export function countWebhookDelivery(outcome: 'delivered' | 'failed', changeAt: Date): void {

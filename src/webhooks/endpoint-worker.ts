@@ -1,11 +1,11 @@
 import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
-import { personChangeJson } from '../domain/history/change-json.ts';
 import { encodeCursor } from '../domain/history/cursor.ts';
 import type { ChangeFilter } from '../domain/history/filter.ts';
 import { presentChanges } from '../domain/history/pages.ts';
 import { readOrgChanges } from '../domain/history/read.ts';
 import { log } from '../log.ts';
-import { countWebhookAttempt, countWebhookDelivery } from '../observability/webhooks.ts';
+import { countWebhookAttempt, countWebhookDelivery, countWebhookYield } from '../observability/webhooks.ts';
+import { bodyVariant, changeBody } from './change-bodies.ts';
 import {
   type DeliveredChange,
   hiddenValueIds,
@@ -74,8 +74,8 @@ export class EndpointWorker {
   private stepFailing = false;
   private wakeUp: (() => void) | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
-  /** Changes after `sent` read ahead from the log (null: the filter dropped it). */
-  private readonly buffer: { position: ChangePosition; change: PersonChange | null }[] = [];
+  /** Changes after `sent` read ahead from the log (null: the filter dropped it), and how they are shown (bodyVariant). */
+  private readonly buffer: { position: ChangePosition; change: PersonChange | null; variant: string }[] = [];
   /** The cached endpoint row, when it was read, and whether it must be read again (woken by a change to it). */
   private endpoint: WebhookEndpoint | null = null;
   private endpointReadAt = 0;
@@ -197,14 +197,12 @@ export class EndpointWorker {
     this.oldestUnacknowledged = next.change.at;
     // The seq this change's row gets once recorded: its webhook-id is the same if a crash makes another send it.
     const webhookId = webhookIdFor(endpoint.orgId, endpoint.id, this.nextSeq + this.delivered.length);
-    const body = JSON.stringify({
-      type: 'person.changed',
-      timestamp: next.change.at.toISOString(),
-      data: personChangeJson(next.change),
-    });
+    const body = changeBody(endpoint.orgId, next.variant, next.position, next.change);
     // While API requests queue, a pause before each delivery: they go first, the deliveries catch up afterwards. Not
     // once the endpoint is `maxYieldLagMs` behind: under a load that never drops, deliveries must not starve.
-    if (requestsQueueing() && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
+    const queueing = requestsQueueing();
+    if (queueing && Date.now() - next.change.at.getTime() < maxYieldLagMs) {
+      countWebhookYield(queueing);
       await new Promise((resolve) => setTimeout(resolve, yieldMs));
     }
     const first = await this.post(endpoint, { webhookId, body, attempts: 0 });
@@ -301,7 +299,7 @@ export class EndpointWorker {
    */
   private async nextChange(
     endpoint: WebhookEndpoint,
-  ): Promise<{ position: ChangePosition; change: PersonChange } | null> {
+  ): Promise<{ position: ChangePosition; change: PersonChange; variant: string } | null> {
     if (this.buffer.length === 0) {
       const filter: ChangeFilter = { areas: endpoint.areas };
       const changes = await readOrgChanges(endpoint.orgId, this.sent ?? endpoint.position, readAhead, {
@@ -310,9 +308,10 @@ export class EndpointWorker {
       });
       if (changes.length === 0) return null;
       const visibility = { hidden: {}, hiddenValueIds: await hiddenValueIds(endpoint.orgId) };
+      const variant = bodyVariant(endpoint.areas, visibility.hiddenValueIds);
       for (const change of changes) {
         const [shown] = presentChanges([change], filter, visibility);
-        this.buffer.push({ position: change.position, change: shown ?? null });
+        this.buffer.push({ position: change.position, change: shown ?? null, variant });
       }
     }
     // A change the filter drops entirely (it cannot be, since the SQL filter is the same rule; kept safe): skipped,
@@ -321,7 +320,7 @@ export class EndpointWorker {
       this.buffer.shift();
     }
     const first = this.buffer[0];
-    return first?.change ? { position: first.position, change: first.change } : null;
+    return first?.change ? { position: first.position, change: first.change, variant: first.variant } : null;
   }
 
   /** One attempt of the pending delivery, then its result recorded (retry scheduled, or DELIVERED / FAILED). */

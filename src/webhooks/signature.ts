@@ -5,9 +5,23 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
+/** Secrets' decoded bytes (an endpoint signs every delivery with the same one or two). */
+const keys = new Map<string, Buffer>();
+const maxKeys = 1000;
+
+function keyOf(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+    if (keys.size >= maxKeys) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** One Standard Webhooks signature: "v1," + base64 HMAC-SHA256 of "<id>.<timestamp>.<body>" under the secret's bytes. */
 function signOnce(secret: string, signed: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const key = keyOf(secret);
   return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
 }
 
