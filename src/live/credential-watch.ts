@@ -2,8 +2,13 @@ import type { AppError } from '../errors.ts';
 
 /** How often the credentials of open subscriptions are checked (revocation ends a subscription within 5 s). */
 export const credentialCheckMs = 2000;
-/** Credentials checked at once per round: enough for thousands of person tokens, few enough to spare the pool. */
-const concurrentChecks = 8;
+/**
+ * Credentials checked at once per round: one shared batch's worth (loaders/shared-batch.ts reads up to 500 keys in
+ * one statement), so a round of a few hundred credentials is one statement, and thousands of person tokens a few
+ * statements one after another, one connection at a time. Fewer at once made a statement per handful: 100 API
+ * keys with subscriptions open cost ~50 statements a second on every other organization's pool.
+ */
+const concurrentChecks = 500;
 
 /** Why a credential no longer works (UNAUTHENTICATED), or null while it does. */
 type Check = () => Promise<AppError | null>;
