@@ -123,6 +123,17 @@ function dropIdle(connection: Connection): void {
   if (list.length === 0) idle.delete(connection.origin);
 }
 
+/** The outcome of a complete response: any 2xx is a success; anything else fails with its status and some text. */
+function answered(read: { status: number; text: string }): PostOutcome {
+  const ok = read.status >= 200 && read.status < 300;
+  return {
+    status: read.status,
+    ok,
+    error: ok ? null : `HTTP ${read.status}${read.text ? `: ${read.text.slice(0, 200)}` : ''}`,
+    result: ok ? 'success' : 'http_error',
+  };
+}
+
 /** One socket to an origin, and the exchange under way on it (at most one). */
 class Connection {
   readonly origin: string;
@@ -168,16 +179,7 @@ class Connection {
       this.finish({ status: null, ok: false, error: 'invalid HTTP response', result: 'network_error' }, false);
       return;
     }
-    const ok = read.status >= 200 && read.status < 300;
-    this.finish(
-      {
-        status: read.status,
-        ok,
-        error: ok ? null : `HTTP ${read.status}${read.text ? `: ${read.text.slice(0, 200)}` : ''}`,
-        result: ok ? 'success' : 'http_error',
-      },
-      read.reusable,
-    );
+    this.finish(answered(read), read.reusable);
   }
 
   private onError(error: NodeJS.ErrnoException): void {
@@ -199,16 +201,7 @@ class Connection {
     // A response delimited by the end of the connection is complete now; otherwise the connection broke.
     const read = this.exchange?.reader.end();
     if (read && read !== 'invalid') {
-      const ok = read.status >= 200 && read.status < 300;
-      this.finish(
-        {
-          status: read.status,
-          ok,
-          error: ok ? null : `HTTP ${read.status}${read.text ? `: ${read.text.slice(0, 200)}` : ''}`,
-          result: ok ? 'success' : 'http_error',
-        },
-        false,
-      );
+      this.finish(answered(read), false);
       return;
     }
     this.finish(
