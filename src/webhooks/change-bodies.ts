@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache.ts';
 import type { ChangePosition, PersonChange } from '../domain/history/change.ts';
 import { personChangeJson } from '../domain/history/change-json.ts';
 
@@ -7,7 +8,8 @@ import { personChangeJson } from '../domain/history/change-json.ts';
  * differ), and JSON of a change was a tenth of a delivery's CPU, ten times over with ten endpoints.
  */
 const maxBodies = 4096;
-const bodies = new Map<string, string>();
+// The endpoints of an organization follow the log together, a few hundred changes apart at most.
+const bodies = new BoundedCache<string>(maxBodies, maxBodies * 1024);
 
 /** What decides a body besides the change: the area filter and the attributes whose values are hidden. */
 export function bodyVariant(areas: readonly string[] | null, hiddenValueIds: ReadonlySet<string>): string {
@@ -23,8 +25,6 @@ export function changeBody(orgId: string, variant: string, position: ChangePosit
       timestamp: change.at.toISOString(),
       data: personChangeJson(change),
     });
-    // Oldest first out: the endpoints of an organization follow the log together, a few hundred changes apart at most.
-    if (bodies.size >= maxBodies) bodies.delete(bodies.keys().next().value as string);
     bodies.set(key, body);
   }
   return body;

@@ -1,5 +1,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { BoundedCache } from '../bounded-cache.ts';
 import { guardedLookup, refusedAddress } from './addresses.ts';
 import { type ResponseReader, readResponse } from './http-response.ts';
 import { allowPrivateWebhooks } from './settings.ts';
@@ -42,14 +43,13 @@ interface Target {
   refusal: string | null;
 }
 
-const targets = new Map<string, Target>();
 const maxTargets = 1000;
+const targets = new BoundedCache<Target>(maxTargets, maxTargets * 2048);
 
 function targetFor(url: string): Target {
   let target = targets.get(url);
   if (target) return target;
   target = parseTarget(url);
-  if (targets.size >= maxTargets) targets.clear();
   targets.set(url, target);
   return target;
 }

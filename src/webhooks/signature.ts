@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { BoundedCache } from '../bounded-cache.ts';
 
 /** A new endpoint secret: "whsec_" + base64 of 24 random bytes (the Standard Webhooks form). */
 export function newWebhookSecret(): string {
@@ -6,14 +7,13 @@ export function newWebhookSecret(): string {
 }
 
 /** Secrets' decoded bytes (an endpoint signs every delivery with the same one or two). */
-const keys = new Map<string, Buffer>();
 const maxKeys = 1000;
+const keys = new BoundedCache<Buffer>(maxKeys, maxKeys * 256);
 
 function keyOf(secret: string): Buffer {
   let key = keys.get(secret);
   if (!key) {
     key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-    if (keys.size >= maxKeys) keys.clear();
     keys.set(secret, key);
   }
   return key;

@@ -46,8 +46,8 @@ export interface SqlClient extends SqlRunner {
     onLost: (error: Error) => void,
   ): Promise<() => Promise<void>>;
   /**
-   * PostgreSQL only: NOTIFY `channel` with `payload`. A background wake-up of other instances, not part of any request, so the
-   * statement counter (which measures requests) does not count it.
+   * PostgreSQL only: NOTIFY `channel` with `payload`. A background wake-up of other instances, not part of any
+   * request, so the statement counter (which measures requests) does not count it.
    */
   notify?(channel: string, payload?: string): Promise<void>;
   close(): Promise<void>;
