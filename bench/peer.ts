@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { graphql } from './http.ts';
 import { type Context, measurePaced, measureScenario } from './measure.ts';
 import { repoRoot, type Server } from './processes.ts';
@@ -60,7 +61,7 @@ async function checkSameRead(attrql: Server, peer: Server, ctx: Context, personI
   const same =
     row?.rowId === ours.person.id &&
     row.eTag === ours.person.eTag &&
-    JSON.stringify(sortDeep(grouped)) === JSON.stringify(sortDeep(withoutEmptyBuckets(ours.person.attributes)));
+    isDeepStrictEqual(grouped, withoutEmptyBuckets(ours.person.attributes));
   if (!same) {
     throw new Error(
       `the peer does not read what attrql reads for ${personId}: ${JSON.stringify(ours.person)} vs ${JSON.stringify(row)}`,
@@ -70,16 +71,6 @@ async function checkSameRead(attrql: Server, peer: Server, ctx: Context, personI
 
 const withoutEmptyBuckets = (attributes: Record<string, Record<string, unknown>>) =>
   Object.fromEntries(Object.entries(attributes).filter(([, keys]) => Object.keys(keys).length > 0));
-
-function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, sortDeep(v)]),
-  );
-}
 
 export interface PeerRun {
   ctx: Context;
