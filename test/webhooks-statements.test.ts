@@ -106,4 +106,36 @@ describe('webhook delivery statements', () => {
     expect(page.nodes.map((d) => d.changeCursor).reverse()).toEqual(hook.changes().map((c) => c.cursor));
     expect(page.nodes.map((d) => d.webhookId).reverse()).toEqual(hook.arrivals.map((a) => a.id));
   });
+
+  it('reads each new change from the log once for all endpoints following the organization, not once per endpoint', async () => {
+    const receivers = await Promise.all(Array.from({ length: 10 }, () => WebhookReceiver.start()));
+    try {
+      for (const receiver of receivers) await createEndpoint({ url: receiver.url, personId: 'fan' });
+      await createPerson('fan');
+      // Every worker is running and at the head of the log once the person's creation reached all ten.
+      await until(
+        () => receivers.every((r) => r.arrivals.length >= 1),
+        10_000,
+        () => receivers.map((r) => r.arrivals.length).join(','),
+      );
+      const { statements } = await statementCounter.measure(async () => {
+        for (let i = 0; i < 50; i += 1) await write('fan', { i });
+        await until(
+          () => receivers.every((r) => r.arrivals.length >= 51),
+          10_000,
+          () => receivers.map((r) => r.arrivals.length).join(','),
+        );
+      });
+      for (const receiver of receivers) {
+        const values = receiver.changes().map((c) => c.entries.find((e) => e.name === 'i')?.after);
+        expect(values.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      }
+      // The endpoints take the changes from the live feed's window; reading the log each (the personChanges read,
+      // `LIMIT $12`) was at least one read per endpoint per burst of writes: 10 or more per write here.
+      const logReads = statements.filter((text) => text.includes('LIMIT $12')).length;
+      expect(logReads, statements.filter((text) => text.includes('LIMIT $12')).join('\n')).toBeLessThanOrEqual(10);
+    } finally {
+      await Promise.all(receivers.map((r) => r.stop()));
+    }
+  });
 });

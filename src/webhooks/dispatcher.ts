@@ -6,6 +6,7 @@ import { changeFeed } from '../live/change-feed.ts';
 import { SubscriberQueue } from '../live/subscriber-queue.ts';
 import { log } from '../log.ts';
 import { watchWebhookLag } from '../observability/webhooks.ts';
+import { ChangeWindow } from './change-window.ts';
 import { holdLeases, type LeaseRef, pruneDeliveries, releaseLeases } from './delivery-store.ts';
 import { EndpointWorker } from './endpoint-worker.ts';
 import { FairSlots } from './fair-slots.ts';
@@ -27,19 +28,20 @@ const retryConcurrency = 8;
 const stopGraceMs = 2000;
 
 /**
- * A feed subscriber that only wakes: the dispatcher reads the log itself, by each endpoint's position. Getting the
- * organization's changes from the live feed (the one subscriptions use: LISTEN/NOTIFY, SQLite's data_version) only
- * says when to look.
+ * The dispatcher's subscriber of the live feed (the one subscriptions use: LISTEN/NOTIFY, SQLite's data_version):
+ * each of the organization's changes goes into its window, from which the endpoints at the head of the log take
+ * them, and wakes the workers.
  */
 class WakeQueue extends SubscriberQueue {
   constructor(
-    orgId: string,
+    readonly window: ChangeWindow,
     private readonly onChange: () => void,
   ) {
-    super(orgId, null);
+    super(window.orgId, null);
   }
 
-  override push(_change: PersonChange): void {
+  override push(change: PersonChange): void {
+    this.window.push(change);
     this.onChange();
   }
 
@@ -100,6 +102,11 @@ export class WebhookDispatcher {
 
   leaseValidUntil(): number {
     return this.validUntil;
+  }
+
+  /** The organization's latest changes from the live feed, while this instance holds one of its endpoints. */
+  changeWindow(orgId: string): ChangeWindow | null {
+    return this.orgs.get(orgId)?.queue.window ?? null;
   }
 
   private tickSoon(delayMs = 0): void {
@@ -165,7 +172,7 @@ export class WebhookDispatcher {
     let org = this.orgs.get(orgId);
     if (!org) {
       const workers = new Set<EndpointWorker>();
-      const queue = new WakeQueue(orgId, () => {
+      const queue = new WakeQueue(new ChangeWindow(orgId), () => {
         for (const worker of workers) worker.wake('change');
       });
       org = { queue, workers };

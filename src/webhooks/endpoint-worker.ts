@@ -6,6 +6,7 @@ import { readOrgChanges } from '../domain/history/read.ts';
 import { log } from '../log.ts';
 import { countWebhookAttempt, countWebhookDelivery, countWebhookYield } from '../observability/webhooks.ts';
 import { bodyVariant, changeBody } from './change-bodies.ts';
+import type { ChangeWindow } from './change-window.ts';
 import {
   type DeliveredChange,
   hiddenValueIds,
@@ -60,6 +61,8 @@ export interface WorkerHost {
   /** Slots for healthy endpoints and, separately, for endpoints whose delivery is being retried. */
   readonly healthySlots: FairSlots;
   readonly retrySlots: FairSlots;
+  /** The organization's latest changes as the live feed handed them on, when there is such a window. */
+  changeWindow(orgId: string): ChangeWindow | null;
 }
 
 /**
@@ -76,6 +79,8 @@ export class EndpointWorker {
   private wakeTimer: NodeJS.Timeout | null = null;
   /** Changes after `sent` read ahead from the log (null: the filter dropped it), and how they are shown (bodyVariant). */
   private readonly buffer: { position: ChangePosition; change: PersonChange | null; variant: string }[] = [];
+  /** The last change put into the buffer (sent, or skipped by the filters): the next look at the log starts after it. */
+  private lookedAt: ChangePosition | null = null;
   /** The cached endpoint row, when it was read, and whether it must be read again (woken by a change to it). */
   private endpoint: WebhookEndpoint | null = null;
   private endpointReadAt = 0;
@@ -148,6 +153,7 @@ export class EndpointWorker {
       }
       if (waitMs > 0 && !this.woken && !this.stopped) await this.sleep(waitMs);
     }
+    this.host.changeWindow(this.ref.orgId)?.forget(this);
     // Before the lease is given up (or left to another instance): what was delivered is recorded.
     await this.recordDelivered().catch((error: Error) =>
       log('webhook deliveries could not be recorded at stop; they will be sent again', { error: error.message }),
@@ -261,6 +267,7 @@ export class EndpointWorker {
     if (!position || !this.recorded || !samePosition(position, this.recorded)) {
       // First read, or moved by a replay: start again from the recorded position.
       this.buffer.length = 0;
+      this.lookedAt = null;
       this.recorded = position;
       this.sent = position;
       this.mayHavePending = true;
@@ -288,6 +295,7 @@ export class EndpointWorker {
   /** Drops what this worker knows of the endpoint's position: the next step reads it again. */
   private forget(): void {
     this.buffer.length = 0;
+    this.lookedAt = null;
     this.delivered.length = 0;
     this.endpointStale = true;
     this.recorded = null;
@@ -295,32 +303,69 @@ export class EndpointWorker {
 
   /**
    * The next change after the position reached that the endpoint's filters select, as an org API key sees it
-   * (hidden values null); read from the log `readAhead` at a time, the same reads the personChanges query makes.
+   * (hidden values null): from the organization's window of the live feed when the position is in it, else read
+   * from the log `readAhead` at a time (the same reads the personChanges query makes).
    */
   private async nextChange(
     endpoint: WebhookEndpoint,
   ): Promise<{ position: ChangePosition; change: PersonChange; variant: string } | null> {
-    if (this.buffer.length === 0) {
+    if (this.buffer.length === 0 && !(await this.fillFromWindow(endpoint))) {
+      const window = this.host.changeWindow(endpoint.orgId);
+      const head = window?.latest();
+      const from = this.lookingFrom(endpoint);
       const filter: ChangeFilter = { areas: endpoint.areas };
-      const changes = await readOrgChanges(endpoint.orgId, this.sent ?? endpoint.position, readAhead, {
-        personId: endpoint.personId,
-        filter,
-      });
-      if (changes.length === 0) return null;
-      const visibility = { hidden: {}, hiddenValueIds: await hiddenValueIds(endpoint.orgId) };
-      const variant = bodyVariant(endpoint.areas, visibility.hiddenValueIds);
-      for (const change of changes) {
-        const [shown] = presentChanges([change], filter, visibility);
-        this.buffer.push({ position: change.position, change: shown ?? null, variant });
+      const changes = await readOrgChanges(endpoint.orgId, from, readAhead, { personId: endpoint.personId, filter });
+      if (changes.length > 0) this.fill(endpoint, changes, await hiddenValueIds(endpoint.orgId));
+      // Read to the end, after the window's latest change had been read by the feed (so committed, below every
+      // later read's bound): whatever lies between the last change read and that one is not this endpoint's, and
+      // the next look starts in the window.
+      const last = changes.at(-1)?.position ?? from;
+      if (window && head && changes.length < readAhead && (!last || isAfter(head.position, last))) {
+        this.lookedAt = head.position;
+        window.passed(this, head.seq);
       }
+      if (changes.length === 0) return null;
     }
-    // A change the filter drops entirely (it cannot be, since the SQL filter is the same rule; kept safe): skipped,
-    // and since it is not sent the position passes it with the next delivery.
+    // A change the filters drop entirely (in the window, those of other persons and areas; from the log, none, since
+    // the SQL filter is the same rule): skipped, and since it is not sent the position passes it with the next
+    // delivery.
     while (this.buffer[0] && !this.buffer[0].change) {
       this.buffer.shift();
     }
     const first = this.buffer[0];
     return first?.change ? { position: first.position, change: first.change, variant: first.variant } : null;
+  }
+
+  private lookingFrom(endpoint: WebhookEndpoint): ChangePosition | null {
+    return this.lookedAt ?? this.sent ?? endpoint.position;
+  }
+
+  /** Fills the buffer from the window; false when the window cannot say what comes next (the log is read then). */
+  private async fillFromWindow(endpoint: WebhookEndpoint): Promise<boolean> {
+    const window = this.host.changeWindow(endpoint.orgId);
+    const from = this.lookingFrom(endpoint);
+    const found = window && from ? window.after(from, readAhead) : null;
+    if (!window || !found) return false;
+    window.passed(this, found.lastSeq);
+    if (found.changes.length === 0) return true;
+    const mine = endpoint.personId ? found.changes.filter((c) => c.personId === endpoint.personId) : found.changes;
+    // Read after the changes came, as a reader of the log does; shared by the organization's endpoints.
+    const hidden = mine.length ? await window.hiddenValueIds(found.lastSeq) : new Set<string>();
+    this.fill(endpoint, found.changes, hidden);
+    return true;
+  }
+
+  /** Puts changes into the buffer as this endpoint shows them (null: its filters drop the change). */
+  private fill(endpoint: WebhookEndpoint, changes: readonly PersonChange[], hiddenIds: Set<string>): void {
+    const filter: ChangeFilter = { areas: endpoint.areas };
+    const visibility = { hidden: {}, hiddenValueIds: hiddenIds };
+    const variant = bodyVariant(endpoint.areas, hiddenIds);
+    for (const change of changes) {
+      const mine = !endpoint.personId || change.personId === endpoint.personId;
+      const [shown] = mine ? presentChanges([change], filter, visibility) : [];
+      this.buffer.push({ position: change.position, change: shown ?? null, variant });
+    }
+    this.lookedAt = changes.at(-1)?.position ?? this.lookedAt;
   }
 
   /** One attempt of the pending delivery, then its result recorded (retry scheduled, or DELIVERED / FAILED). */
@@ -377,3 +422,5 @@ export class EndpointWorker {
 }
 
 const samePosition = (a: ChangePosition, b: ChangePosition) => a.txid === b.txid && a.id === b.id;
+const isAfter = (a: ChangePosition, b: ChangePosition) =>
+  BigInt(a.txid) > BigInt(b.txid) || (a.txid === b.txid && BigInt(a.id) > BigInt(b.id));
