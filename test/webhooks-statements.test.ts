@@ -82,6 +82,7 @@ describe('webhook delivery statements', () => {
     // Everything this process sends from the resumption until the 100 changes arrived and are recorded: the update
     // mutation, the lease rounds, and the worker's reads and writes.
     const startedAt = performance.now();
+    const wallStart = Date.now();
     let deliveredMs = 0;
     const { count, statements } = await statementCounter.measure(async () => {
       expectData(await gql(updateEndpointDoc, { input: { id: endpoint.id, enabled: true } }, { auth: org.apiKey }));
@@ -102,7 +103,12 @@ describe('webhook delivery statements', () => {
     console.log(`webhooks: ${count} statements for 100 deliveries in ${Math.round(deliveredMs)} ms (bound ${bound})`);
     expect(count, statements.join('\n')).toBeLessThanOrEqual(Math.min(bound, 150));
     const page = await deliveries(endpoint.id, { first: 100 });
-    expect(page.nodes.map((d) => [d.status, d.attempts])).toEqual(Array(100).fill(['DELIVERED', 1]));
+    expect(page.nodes.map((d) => [d.status, d.attempts, d.lastStatusCode])).toEqual(
+      Array(100).fill(['DELIVERED', 1, 204]),
+    );
+    // Recorded as the instants they are (UTC), whatever the way the batch is written.
+    const deliveredAt = page.nodes.map((d) => Date.parse(d.deliveredAt ?? ''));
+    expect(deliveredAt.every((at) => at >= wallStart - 1000 && at <= Date.now() + 1000)).toBe(true);
     expect(page.nodes.map((d) => d.changeCursor).reverse()).toEqual(hook.changes().map((c) => c.cursor));
     expect(page.nodes.map((d) => d.webhookId).reverse()).toEqual(hook.arrivals.map((a) => a.id));
   });
