@@ -1,4 +1,5 @@
 import { sql } from '../db/client.ts';
+import { timestampText } from '../db/sql/postgres-client.ts';
 import { type Row, type SqlParam, toDate } from '../db/sql/sql-client.ts';
 import { orRollBack, RollBack } from '../db/transaction.ts';
 import type { ChangePosition } from '../domain/history/change.ts';
@@ -202,8 +203,6 @@ const recordDeliveredPostgres = `WITH moved AS (${moveDelivered}),
       CAST($15 AS TIMESTAMP(3)[])) WITH ORDINALITY AS d(webhook_id, change_cursor, status, at, change_at, i))
   SELECT "nextSeq" FROM moved`;
 
-const utcText = (date: Date) => date.toISOString().replace('Z', '');
-
 /**
  * Records changes delivered on their first attempt, in order, at once: their DELIVERED rows, and the endpoint's
  * position moved from `from` to the last of them; the endpoint's next seq after them. Null (nothing written) when the
@@ -239,8 +238,8 @@ export async function recordDelivered(
       delivered.map((change) => change.changeCursor),
       // A delivery made on its first attempt had a 2xx response, so a status.
       delivered.map((change) => String(change.status)),
-      delivered.map((change) => utcText(change.at)),
-      delivered.map((change) => utcText(change.changeAt)),
+      delivered.map((change) => timestampText(change.at)),
+      delivered.map((change) => timestampText(change.changeAt)),
     ]);
     return moved ? Number(moved.nextSeq) : null;
   }

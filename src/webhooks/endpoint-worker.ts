@@ -3,6 +3,7 @@ import { encodeCursor } from '../domain/history/cursor.ts';
 import type { ChangeFilter } from '../domain/history/filter.ts';
 import { presentChanges } from '../domain/history/pages.ts';
 import { readOrgChanges } from '../domain/history/read.ts';
+import { comparePositions } from '../live/positions.ts';
 import { log } from '../log.ts';
 import { countWebhookAttempt, countWebhookDelivery, countWebhookYield } from '../observability/webhooks.ts';
 import { bodyVariant, changeBody } from './change-bodies.ts';
@@ -320,7 +321,7 @@ export class EndpointWorker {
       // later read's bound): whatever lies between the last change read and that one is not this endpoint's, and
       // the next look starts in the window.
       const last = changes.at(-1)?.position ?? from;
-      if (window && head && changes.length < readAhead && (!last || isAfter(head.position, last))) {
+      if (window && head && changes.length < readAhead && (!last || comparePositions(head.position, last) > 0)) {
         this.lookedAt = head.position;
         window.passed(this, head.seq);
       }
@@ -348,9 +349,9 @@ export class EndpointWorker {
     if (!window || !found) return false;
     window.passed(this, found.lastSeq);
     if (found.changes.length === 0) return true;
-    const mine = endpoint.personId ? found.changes.filter((c) => c.personId === endpoint.personId) : found.changes;
+    const anyMine = !endpoint.personId || found.changes.some((c) => c.personId === endpoint.personId);
     // Read after the changes came, as a reader of the log does; shared by the organization's endpoints.
-    const hidden = mine.length ? await window.hiddenValueIds(found.lastSeq) : new Set<string>();
+    const hidden = anyMine ? await window.hiddenValueIds(found.lastSeq) : new Set<string>();
     this.fill(endpoint, found.changes, hidden);
     return true;
   }
@@ -422,5 +423,3 @@ export class EndpointWorker {
 }
 
 const samePosition = (a: ChangePosition, b: ChangePosition) => a.txid === b.txid && a.id === b.id;
-const isAfter = (a: ChangePosition, b: ChangePosition) =>
-  BigInt(a.txid) > BigInt(b.txid) || (a.txid === b.txid && BigInt(a.id) > BigInt(b.id));

@@ -18,9 +18,11 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** Dates as UTC wall-clock text, the form a `timestamp(3)` column holds. */
+/** A date as UTC wall-clock text, the form a `timestamp(3)` column holds. */
+export const timestampText = (date: Date): string => date.toISOString().replace('Z', '');
+
 function bindable(value: SqlParam): unknown {
-  if (value instanceof Date) return value.toISOString().replace('Z', '');
+  if (value instanceof Date) return timestampText(value);
   return value;
 }
 
