@@ -22,6 +22,11 @@ export interface LoadResult {
   errors: Record<string, number>;
   errorSample: string | null;
   durationSeconds: number;
+  /**
+   * The server's CPU time per request in the round, µs (set by the bench for rounds without warm-up; a closed loop
+   * is CPU-bound, and this moves far less between rounds than req/s does on a shared machine).
+   */
+  serverCpuMicros?: number;
   /** Scenarios 8, 8b: deliveries to the live subscribers (warm-up merges included in lost/duplicated, not latency). */
   delivery?: DeliveryStats;
 }

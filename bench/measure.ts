@@ -9,7 +9,7 @@ import type { DeliveryStats } from './live.ts';
 import type { LoadResult } from './load.ts';
 import type { JobResult, LoadJob } from './load-worker.ts';
 import type { PacedResult } from './paced.ts';
-import { runWorker, type Server, sampleRss } from './processes.ts';
+import { cpuMicros, runWorker, type Server, sampleRss } from './processes.ts';
 import type { Measured, PacedComparison, ScenarioResult } from './results.ts';
 import { type LoadData, type ScenarioId, scenarios, type Target } from './scenarios.ts';
 
@@ -87,7 +87,7 @@ export const deliverySummary = (d: DeliveryStats | undefined) =>
     : '';
 
 const summary = (r: LoadResult) =>
-  `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}${deliverySummary(r.delivery)}`;
+  `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.serverCpuMicros === undefined ? '' : `, server CPU ${Math.round(r.serverCpuMicros)} µs/request`}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}${deliverySummary(r.delivery)}`;
 
 /**
  * Closed-loop rounds of one scenario; `baseline` null for scenarios compared with attrql itself (6, 7).
@@ -122,11 +122,18 @@ export async function measureScenario(
       const url = side.side === 'reference' ? (side.servers[0] as Server).url : attrqlUrl;
       const name = side.side === 'reference' ? `reference (${ctx.referenceName ?? 'limiter off'})` : side.side;
       const jobId = side.side === 'reference' ? referenceId : id;
+      const serverCpu = () => side.servers.reduce((sum, server) => sum + cpuMicros(server.pid), 0);
+      const cpuBefore = serverCpu();
       let result = await job(ctx, jobId, side.target, side.servers, url, {
         kind: 'closed',
         durationSeconds: options.durationSeconds,
         warmupSeconds,
       });
+      // CPU per request only where the round's CPU time is all the measured requests' (no warm-up in it).
+      if (result.kind === 'closed' && warmupSeconds === 0 && result.result.requests > 0) {
+        const used = serverCpu() - cpuBefore;
+        if (Number.isFinite(used)) result.result.serverCpuMicros = used / result.result.requests;
+      }
       // Not one response in the whole round: the server was stalled (a starved core); such a round means nothing.
       for (let retry = 1; retry <= 2 && result.kind === 'closed' && result.result.requests === 0; retry += 1) {
         log(`${scenario.title}: ${name} answered nothing in ${options.durationSeconds} s; repeating the round`);

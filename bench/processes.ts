@@ -124,6 +124,20 @@ export async function startServer(
   };
 }
 
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times on Linux. */
+const ticksPerSecond = 100;
+
+/** User plus system CPU time a process has used so far, in µs (10 ms resolution), or NaN when it is gone. */
+export function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A process's resident set size in MiB, or NaN when it is gone. */
 export function rssMiB(pid: number): number {
   try {

@@ -141,6 +141,26 @@ function pairedMedian(scenario: ScenarioResult, value: InTurn['value']): { value
   return { value: median, pairs: values.length };
 }
 
+/**
+ * The server's CPU per request against the reference's, median over the pairs of rounds that have both (rounds
+ * without warm-up). A closed loop is CPU-bound, so this is the cost as the server pays it, steadier than req/s.
+ */
+function cpuPairedMedian(scenario: ScenarioResult): { value: number; pairs: number } | null {
+  const reference = scenario.reference?.rounds ?? [];
+  const values = scenario.attrql.rounds.flatMap((round, i) => {
+    const against = reference[i]?.serverCpuMicros;
+    return round.serverCpuMicros && against ? [round.serverCpuMicros / against] : [];
+  });
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  const mid = values.length / 2;
+  const median =
+    values.length % 2 === 1
+      ? (values[Math.floor(mid)] as number)
+      : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+  return { value: median, pairs: values.length };
+}
+
 /** Scenario 12: the share of the routed attrql's reads its replica answered. */
 const replicaShare = (scenario: ScenarioResult) => {
   const reads = scenario.readsByTarget;
@@ -177,6 +197,8 @@ function throughputRow(db: DatabaseResults, scenario: ScenarioResult): string {
     const paired = pairedMedian(scenario, spec.value);
     ratio = `${spec.text(value)} vs ${spec.against} in turn (${int(reference.rps)} req/s)`;
     if (paired) ratio += `; paired median ${spec.text(paired.value)} (${paired.pairs} pairs)`;
+    const cpu = cpuPairedMedian(scenario);
+    if (cpu) ratio += `; server CPU per request ${cpu.value.toFixed(2)}× (${cpu.pairs} pairs)`;
     ratio += replicaShare(scenario);
     target = spec.ok ? `${spec.targetText} ${mark(spec.ok(value))}` : spec.targetText;
   } else if (liveIds.includes(scenario.id)) {
