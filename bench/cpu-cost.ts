@@ -4,6 +4,7 @@
 // than requests per second do.
 //   node --import tsx bench/cpu-cost.ts <variants.json> [sqlite|postgresql] [rounds] [scenarios, comma-separated]
 // variants.json: [{ "name": "off" }, { "name": "traced", "env": { "OTEL_EXPORTER_OTLP_ENDPOINT": "sink" } }]
+// (also "flags": node options, "script": another build of the bundle, e.g. dist/server/before.mjs)
 // An env value "sink" is replaced by the URL of an OTLP/HTTP receiver the script runs on the load generator's core.
 // Each round runs every variant in turn (order reversed every other round), BENCH_CPU_SECONDS (default 5) per
 // scenario, 16 connections; round 1 is preceded by a discarded warm-up run. Prints µs of server CPU per request.
@@ -11,12 +12,14 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresDatabase, sqliteDatabase } from './databases.ts';
-import { cpuMicros, loadCore, runWorker, type Server, startServer } from './processes.ts';
+import { cpuMicros, loadCore, runWorker, type Server, sampleRss, startServer } from './processes.ts';
 import type { LoadData, ScenarioId } from './scenarios.ts';
 import { seed } from './seed/seed.ts';
 
 interface Variant {
   name: string;
+  /** The server's bundle (default dist/server/main.mjs): another build, copied beside it, to compare two builds. */
+  script?: string;
   flags?: string[];
   env?: Record<string, string>;
 }
@@ -58,7 +61,7 @@ try {
     );
     const server = await startServer(
       variant.name,
-      'dist/server/main.mjs',
+      variant.script ?? 'dist/server/main.mjs',
       {
         DATABASE_URL: database.url,
         ATTRQL_RATE_LIMIT_PER_MINUTE: '0',
@@ -75,6 +78,7 @@ try {
   }
   let jobs = 0;
   const run = async (server: Server, scenario: ScenarioId, durationSeconds: number) => {
+    const stopRss = sampleRss([server]);
     const before = cpuMicros(server.pid);
     const result = await runWorker(
       {
@@ -92,7 +96,11 @@ try {
     );
     const cpu = cpuMicros(server.pid) - before;
     if (result.kind !== 'closed') throw new Error('expected a closed-loop result');
-    return { rps: Math.round(result.result.rps), usPerRequest: Math.round(cpu / result.result.requests) };
+    return {
+      rps: Math.round(result.result.rps),
+      usPerRequest: Math.round(cpu / result.result.requests),
+      rssMiB: Math.round(stopRss()),
+    };
   };
   for (const { server } of started) for (const scenario of scenarios) await run(server, scenario, 2);
   const results: Record<string, Record<string, number[]>> = {};
@@ -103,7 +111,9 @@ try {
         const byScenario = results[variant.name] ?? {};
         results[variant.name] = byScenario;
         byScenario[scenario] = [...(byScenario[scenario] ?? []), measured.usPerRequest];
-        log(`round ${round} ${variant.name} ${scenario}: ${measured.usPerRequest} µs/request, ${measured.rps} req/s`);
+        log(
+          `round ${round} ${variant.name} ${scenario}: ${measured.usPerRequest} µs/request, ${measured.rps} req/s, RSS max ${measured.rssMiB} MiB`,
+        );
       }
     }
   }
