@@ -8,21 +8,11 @@
 // An env value "sink" is replaced by the URL of an OTLP/HTTP receiver the script runs on the load generator's core.
 // Each round runs every variant in turn (order reversed every other round), BENCH_CPU_SECONDS (default 5) per
 // scenario, 16 connections; round 1 is preceded by a discarded warm-up run. Prints µs of server CPU per request.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postgresDatabase, sqliteDatabase } from './databases.ts';
 import { cpuMicros, loadCore, runWorker, type Server, sampleRss, startServer } from './processes.ts';
-import type { LoadData, ScenarioId } from './scenarios.ts';
-import { seed } from './seed/seed.ts';
-
-interface Variant {
-  name: string;
-  /** The server's bundle (default dist/server/main.mjs): another build, copied beside it, to compare two builds. */
-  script?: string;
-  flags?: string[];
-  env?: Record<string, string>;
-}
+import type { ScenarioId } from './scenarios.ts';
+import { log, openVariantRun, type Variant } from './variant-run.ts';
 
 const [file, provider = 'sqlite', roundsArg = '3', scenariosArg = 'merge,person'] = process.argv.slice(2);
 if (!file || (provider !== 'sqlite' && provider !== 'postgresql')) {
@@ -32,47 +22,20 @@ const variants = JSON.parse(readFileSync(file, 'utf8')) as Variant[];
 const rounds = Number(roundsArg);
 const scenarios = scenariosArg.split(',') as ScenarioId[];
 const seconds = Number(process.env.BENCH_CPU_SECONDS ?? 5);
-const dir = mkdtempSync(join(tmpdir(), 'attrql-cpu-'));
-const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-
-const database = provider === 'sqlite' ? sqliteDatabase(`cpu-${process.pid}`) : await postgresDatabase('cpu');
-const servers: Server[] = [];
-const cleanUp = async () => {
-  for (const server of servers) await server.stop();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on('SIGINT', () => void cleanUp().then(() => process.exit(1)));
+const variantRun = await openVariantRun(provider, 'cpu');
+const { data, dir, servers, cleanUp } = variantRun;
 
 try {
-  const seeded = await seed({ databaseUrl: database.url, persons: 1000, progress: false });
-  const data: LoadData = { apiKey: seeded.apiKey, orgId: seeded.orgId, persons: 1000, tokens: [], metadataETags: {} };
   const sink = variants.some((v) => Object.values(v.env ?? {}).includes('sink'))
     ? await startServer('otlp-sink', 'bench/otlp-sink.ts', {}, loadCore)
     : undefined;
   if (sink) servers.push(sink);
   const started: { variant: Variant; server: Server }[] = [];
   for (const variant of variants) {
-    const wrapper = join(dir, `node-${variant.name}.sh`);
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${(variant.flags ?? []).join(' ')} "$@"\n`);
-    chmodSync(wrapper, 0o755);
     const env = Object.fromEntries(
       Object.entries(variant.env ?? {}).map(([k, v]) => [k, v === 'sink' ? (sink?.url ?? '') : v]),
     );
-    const server = await startServer(
-      variant.name,
-      variant.script ?? 'dist/server/main.mjs',
-      {
-        DATABASE_URL: database.url,
-        ATTRQL_RATE_LIMIT_PER_MINUTE: '0',
-        ATTRQL_LOG: 'silent',
-        NODE_ENV: 'production',
-        ...env,
-      },
-      undefined,
-      wrapper,
-    );
-    servers.push(server);
+    const server = await variantRun.startVariant(variant, env);
     started.push({ variant, server });
     log(`${variant.name}: pid ${server.pid}`);
   }

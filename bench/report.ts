@@ -130,15 +130,19 @@ function pairedMedian(scenario: ScenarioResult, value: InTurn['value']): { value
   const reference = scenario.reference?.rounds ?? [];
   const values = scenario.attrql.rounds
     .slice(0, reference.length)
-    .map((round, i) => value(round.rps, (reference[i] as LoadResult).rps))
-    .sort((a, b) => a - b);
-  if (values.length < 2) return null;
-  const mid = values.length / 2;
+    .map((round, i) => value(round.rps, (reference[i] as LoadResult).rps));
+  return values.length < 2 ? null : medianOfPairs(values);
+}
+
+/** The median of per-pair values, and how many pairs there were. */
+function medianOfPairs(values: readonly number[]): { value: number; pairs: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
   const median =
-    values.length % 2 === 1
-      ? (values[Math.floor(mid)] as number)
-      : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
-  return { value: median, pairs: values.length };
+    sorted.length % 2 === 1
+      ? (sorted[Math.floor(mid)] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { value: median, pairs: sorted.length };
 }
 
 /**
@@ -151,14 +155,7 @@ function cpuPairedMedian(scenario: ScenarioResult): { value: number; pairs: numb
     const against = reference[i]?.serverCpuMicros;
     return round.serverCpuMicros && against ? [round.serverCpuMicros / against] : [];
   });
-  if (values.length === 0) return null;
-  values.sort((a, b) => a - b);
-  const mid = values.length / 2;
-  const median =
-    values.length % 2 === 1
-      ? (values[Math.floor(mid)] as number)
-      : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
-  return { value: median, pairs: values.length };
+  return values.length === 0 ? null : medianOfPairs(values);
 }
 
 /** Scenario 12: the share of the routed attrql's reads its replica answered. */
@@ -198,7 +195,8 @@ function throughputRow(db: DatabaseResults, scenario: ScenarioResult): string {
     ratio = `${spec.text(value)} vs ${spec.against} in turn (${int(reference.rps)} req/s)`;
     if (paired) ratio += `; paired median ${spec.text(paired.value)} (${paired.pairs} pairs)`;
     const cpu = cpuPairedMedian(scenario);
-    if (cpu) ratio += `; server CPU per request ${cpu.value.toFixed(2)}× (${cpu.pairs} pairs)`;
+    if (cpu)
+      ratio += `; server CPU per request ${cpu.value.toFixed(2)}× (${cpu.pairs} pair${cpu.pairs === 1 ? '' : 's'})`;
     ratio += replicaShare(scenario);
     target = spec.ok ? `${spec.targetText} ${mark(spec.ok(value))}` : spec.targetText;
   } else if (liveIds.includes(scenario.id)) {

@@ -7,20 +7,12 @@
 // (BENCH_VARIANTS_CLOSED s each), then scenarios 1 and 2 paced at the given fixed rates for BENCH_VARIANTS_PACED s,
 // and the baseline paced at the same rates. RSS is the highest 250 ms sample (as the bench takes it). Prints one JSON
 // line per variant round on stderr and all of them on stdout at the end.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postgresDatabase, sqliteDatabase } from './databases.ts';
 import type { JobResult } from './load-worker.ts';
-import { runWorker, type Server, sampleRss, serverCore, startServer } from './processes.ts';
-import type { LoadData, ScenarioId } from './scenarios.ts';
-import { seed } from './seed/seed.ts';
-
-interface Variant {
-  name: string;
-  flags?: string[];
-  env?: Record<string, string>;
-}
+import { runWorker, type Server, sampleRss, startServer } from './processes.ts';
+import type { ScenarioId } from './scenarios.ts';
+import { log, openVariantRun, type Variant } from './variant-run.ts';
 
 const [file, provider = 'sqlite', roundsArg = '3', mergeRate = '500', personRate = '450'] = process.argv.slice(2);
 if (!file || (provider !== 'sqlite' && provider !== 'postgresql')) {
@@ -33,41 +25,13 @@ const closedSeconds = Number(process.env.BENCH_VARIANTS_CLOSED ?? 5);
 const pacedSeconds = Number(process.env.BENCH_VARIANTS_PACED ?? 10);
 const closedIds: ScenarioId[] = ['merge', 'person', 'persons'];
 const pacedIds = ['merge', 'person'] as const;
-const dir = mkdtempSync(join(tmpdir(), 'attrql-variants-'));
-const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-
-const database = provider === 'sqlite' ? sqliteDatabase(`variants-${process.pid}`) : await postgresDatabase('variants');
-const servers: Server[] = [];
-const cleanUp = async () => {
-  for (const server of servers) await server.stop();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on('SIGINT', () => void cleanUp().then(() => process.exit(1)));
+const variantRun = await openVariantRun(provider, 'variants');
+const { data, database, dir, servers, cleanUp } = variantRun;
 
 try {
-  const seeded = await seed({ databaseUrl: database.url, persons: 1000, progress: false });
-  const data: LoadData = { apiKey: seeded.apiKey, orgId: seeded.orgId, persons: 1000, tokens: [], metadataETags: {} };
-  const env = {
-    DATABASE_URL: database.url,
-    ATTRQL_RATE_LIMIT_PER_MINUTE: '0',
-    ATTRQL_LOG: 'silent',
-    NODE_ENV: 'production',
-  };
   const started: { variant: Variant; server: Server }[] = [];
   for (const variant of variants) {
-    // The node flags go through a wrapper script: startServer runs `<node binary> <script>`.
-    const wrapper = join(dir, `node-${variant.name}.sh`);
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${(variant.flags ?? []).join(' ')} "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    const server = await startServer(
-      variant.name,
-      'dist/server/main.mjs',
-      { ...env, ...variant.env },
-      serverCore,
-      wrapper,
-    );
-    servers.push(server);
+    const server = await variantRun.startVariant(variant);
     started.push({ variant, server });
     log(`${variant.name}: pid ${server.pid}, ${server.url}`);
   }

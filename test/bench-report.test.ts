@@ -107,6 +107,25 @@ describe('scenarios 12 and 13: a read replica and PgBouncer against without (iss
     expect(row(report, 'person-pgbouncer')).toContain('0.900× vs direct in turn (1,000 req/s) | — (information) |');
   });
 
+  it('adds the paired median of the server CPU per request, over the pairs of rounds that measured it', () => {
+    // Round 1 (with warm-up) has no CPU figure; the other pairs are 1.25 and 1.35: median 1.30.
+    const tracing = pairedRounds('merge-tracing', [800, 800, 800], [1000, 1000, 1000]);
+    const cpu = (side: Measured, micros: (number | undefined)[]) => {
+      side.rounds = side.rounds.map((round, i) => ({ ...round, serverCpuMicros: micros[i] }));
+    };
+    cpu(tracing.attrql, [undefined, 500, 540]);
+    cpu(tracing.reference as Measured, [undefined, 400, 400]);
+    const lonePair = pairedRounds('merge-pgbouncer', [500, 400, 450], [400, 500, 500]);
+    cpu(lonePair.attrql, [undefined, 330, undefined]);
+    cpu(lonePair.reference as Measured, [300, 300, 300]);
+    const report = renderReport(results([tracing, lonePair, inTurn('person-pgbouncer', 900, 1000)]));
+    expect(row(report, 'merge-tracing')).toContain(
+      'paired median cost 25.0% (3 pairs); server CPU per request 1.30× (2 pairs) | ≤ 25% ✓',
+    );
+    expect(row(report, 'merge-pgbouncer')).toContain('server CPU per request 1.10× (1 pair) |');
+    expect(row(report, 'person-pgbouncer')).not.toContain('server CPU');
+  });
+
   it('names the selected scenarios that could not run, with the reason', () => {
     const report = renderReport(
       results([], [{ id: 'merge-pgbouncer', reason: 'PgBouncer not found (install pgbouncer)' }]),
