@@ -7,7 +7,8 @@
 // (also "flags": node options, "script": another build of the bundle, e.g. dist/server/before.mjs)
 // An env value "sink" is replaced by the URL of an OTLP/HTTP receiver the script runs on the load generator's core.
 // Each round runs every variant in turn (order reversed every other round), BENCH_CPU_SECONDS (default 5) per
-// scenario, 16 connections; round 1 is preceded by a discarded warm-up run. Prints µs of server CPU per request.
+// scenario, 16 connections; round 1 is preceded by a discarded warm-up run (BENCH_CPU_WARMUP s, default 5).
+// Prints µs of server CPU per request.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuMicros, loadCore, runWorker, type Server, sampleRss, startServer } from './processes.ts';
@@ -22,6 +23,8 @@ const variants = JSON.parse(readFileSync(file, 'utf8')) as Variant[];
 const rounds = Number(roundsArg);
 const scenarios = scenariosArg.split(',') as ScenarioId[];
 const seconds = Number(process.env.BENCH_CPU_SECONDS ?? 5);
+// A first measured round after only 2 s of warm-up still ran 20–40% above the later ones (JIT).
+const warmupSeconds = Number(process.env.BENCH_CPU_WARMUP ?? 5);
 const variantRun = await openVariantRun(provider, 'cpu');
 const { data, dir, servers, cleanUp } = variantRun;
 
@@ -65,7 +68,7 @@ try {
       rssMiB: Math.round(stopRss()),
     };
   };
-  for (const { server } of started) for (const scenario of scenarios) await run(server, scenario, 2);
+  for (const { server } of started) for (const scenario of scenarios) await run(server, scenario, warmupSeconds);
   const results: Record<string, Record<string, number[]>> = {};
   for (let round = 1; round <= rounds; round += 1) {
     for (const { variant, server } of round % 2 === 1 ? started : [...started].reverse()) {
