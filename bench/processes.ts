@@ -20,6 +20,17 @@ export function pinned(core: string, command: string[]): string[] {
   }
 }
 
+/**
+ * How the bench runs attrql: no rate limit (unless a scenario sets one), no log (BENCH_ATTRQL_LOG to see it), and
+ * NODE_ENV=production as a deployment would.
+ */
+export const attrqlEnv = (databaseUrl: string, rateLimit = '0'): Record<string, string> => ({
+  DATABASE_URL: databaseUrl,
+  ATTRQL_RATE_LIMIT_PER_MINUTE: rateLimit,
+  ATTRQL_LOG: process.env.BENCH_ATTRQL_LOG ?? 'silent',
+  NODE_ENV: 'production',
+});
+
 export interface Server {
   name: string;
   url: string;

@@ -15,7 +15,7 @@ import { fanoutKeys } from './live.ts';
 import { machineInfo } from './machine.ts';
 import { type Context, jobDir, measurePaced, measureScenario } from './measure.ts';
 import { peerId, runPeer } from './peer.ts';
-import { loadCore, repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
+import { attrqlEnv, loadCore, repoRoot, rssMiB, type Server, startServer, unexpectedExits } from './processes.ts';
 import { writeReadme } from './readme.ts';
 import { renderReport } from './report.ts';
 import type { BeforeRun, DatabaseResults, RunResults, ScaleSize, ScenarioResult } from './results.ts';
@@ -73,13 +73,6 @@ async function start(
   cleanups.push(() => server.stop());
   return server;
 }
-
-const attrqlEnv = (databaseUrl: string, rateLimit = '0') => ({
-  DATABASE_URL: databaseUrl,
-  ATTRQL_RATE_LIMIT_PER_MINUTE: rateLimit,
-  ATTRQL_LOG: process.env.BENCH_ATTRQL_LOG ?? 'silent',
-  NODE_ENV: 'production',
-});
 
 // attrql runs as `npm start` runs it: the bundle build:server makes (built once, at the start of the run).
 const startAttrql = (databaseUrl: string, rateLimit?: string, extraEnv: Record<string, string> = {}) =>

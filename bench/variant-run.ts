@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './databases.ts';
-import { type Server, serverCore, startServer } from './processes.ts';
+import { attrqlEnv, type Server, serverCore, startServer } from './processes.ts';
 import type { LoadData } from './scenarios.ts';
 import { seed } from './seed/seed.ts';
 
@@ -25,7 +25,7 @@ export interface VariantRun {
   dir: string;
   /** Every process started for the run (stopped at the end); add the ones started otherwise. */
   servers: Server[];
-  /** Starts one variant's attrql process (as the bench does: no rate limit, no log, production). */
+  /** Starts one variant's attrql process, run as the bench runs attrql (`attrqlEnv`). */
   startVariant(variant: Variant, env?: Record<string, string>): Promise<Server>;
   cleanUp(): Promise<void>;
 }
@@ -55,13 +55,7 @@ export async function openVariantRun(provider: 'sqlite' | 'postgresql', name: st
     const server = await startServer(
       variant.name,
       variant.script ?? 'dist/server/main.mjs',
-      {
-        DATABASE_URL: database.url,
-        ATTRQL_RATE_LIMIT_PER_MINUTE: '0',
-        ATTRQL_LOG: 'silent',
-        NODE_ENV: 'production',
-        ...env,
-      },
+      { ...attrqlEnv(database.url), ...env },
       serverCore,
       wrapper,
     );

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './databases.ts';
 import { closeAgent } from './http.ts';
-import { repoRoot, startServer } from './processes.ts';
+import { attrqlEnv, repoRoot, startServer } from './processes.ts';
 import { webhookRows } from './report.ts';
 import { measureWebhooks } from './webhook-scenario.ts';
 
@@ -21,14 +21,7 @@ const database: BenchDatabase =
 try {
   const result = await measureWebhooks({
     databaseUrl: database.url,
-    startAttrql: (env) =>
-      startServer('attrql', 'dist/server/main.mjs', {
-        DATABASE_URL: database.url,
-        ATTRQL_RATE_LIMIT_PER_MINUTE: '0',
-        ATTRQL_LOG: 'silent',
-        NODE_ENV: 'production',
-        ...env,
-      }),
+    startAttrql: (env) => startServer('attrql', 'dist/server/main.mjs', { ...attrqlEnv(database.url), ...env }),
     stop: (server) => server.stop(),
     rounds: option('rounds', 3),
     roundSeconds: seconds,
